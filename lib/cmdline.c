@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+#include "cmdline.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+#define TOKEN_MAX 4096
+
+void options_init(struct options *o)
+{
+	*o = (struct options){
+		.log_level = LOG_INFO,
+		.on_failure = FAILURE_HALT,
+		.device_timeout_sec = DEVICE_TIMEOUT_DEFAULT_SEC,
+		.init = "/sbin/init",
+	};
+}
+
+const char *failure_action_to_string(enum failure_action a)
+{
+	switch (a) {
+	case FAILURE_HALT:
+		return "halt";
+	case FAILURE_REBOOT:
+		return "reboot";
+	case FAILURE_POWEROFF:
+		return "poweroff";
+	}
+	return "?";
+}
+
+/*
+ * Splits off the next parameter the way the kernel does: whitespace
+ * separates, double quotes group and are removed.  Returns the position
+ * after the parameter, or NULL at the end.
+ */
+static const char *next_param(const char *p, char *out, size_t size, bool *truncated)
+{
+	bool quoted = false;
+	size_t n = 0;
+
+	*truncated = false;
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	if (!*p)
+		return NULL;
+	for (; *p && (quoted || !isspace((unsigned char)*p)); p++) {
+		if (*p == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (n + 1 < size)
+			out[n++] = *p;
+		else
+			*truncated = true;
+	}
+	out[n] = '\0';
+	return p;
+}
+
+static bool copy_value(char *dst, size_t size, const char *value)
+{
+	if (strlen(value) >= size)
+		return false;
+	strcpy(dst, value);
+	return true;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+	if (!v || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off")) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+static bool parse_uint(const char *v, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (!v || !isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n > max)
+		return false;
+	*out = (unsigned)n;
+	return true;
+}
+
+/* Returns NULL when accepted, else why not. */
+static const char *apply(struct options *o, const char *key, const char *value)
+{
+	if (!strcmp(key, "init")) {
+		if (!value || value[0] != '/')
+			return "not an absolute path";
+		return copy_value(o->init, sizeof(o->init), value) ? NULL : "too long";
+	}
+	if (!strcmp(key, "quiet")) {
+		if (o->log_level > LOG_WARNING)
+			o->log_level = LOG_WARNING;
+		return NULL;
+	}
+	if (!strcmp(key, "rd.shell")) {
+		return parse_bool(value, &o->debug_shell) ? NULL : "not a boolean";
+	}
+	if (strncmp(key, "rampart.", 8) != 0)
+		return NULL; /* not ours */
+
+	key += 8;
+	if (!strcmp(key, "log")) {
+		int level = value ? log_level_from_string(value) : -1;
+		if (level < 0)
+			return "expected err, warning, notice, info or debug";
+		o->log_level = level;
+		return NULL;
+	}
+	if (!strcmp(key, "on-failure")) {
+		if (value && !strcmp(value, "halt"))
+			o->on_failure = FAILURE_HALT;
+		else if (value && !strcmp(value, "reboot"))
+			o->on_failure = FAILURE_REBOOT;
+		else if (value && !strcmp(value, "poweroff"))
+			o->on_failure = FAILURE_POWEROFF;
+		else
+			return "expected halt, reboot or poweroff";
+		return NULL;
+	}
+	if (!strcmp(key, "device-timeout")) {
+		return parse_uint(value, DEVICE_TIMEOUT_MAX_SEC, &o->device_timeout_sec)
+			       ? NULL
+			       : "expected whole seconds, at most 3600";
+	}
+	if (!strcmp(key, "debug")) {
+		if (!value || strcmp(value, "shell") != 0)
+			return "expected shell";
+		o->debug_shell = true;
+		return NULL;
+	}
+	if (!strcmp(key, "break")) {
+		if (!value || !*value)
+			return "expected a state name";
+		return copy_value(o->break_before, sizeof(o->break_before), value) ? NULL : "too long";
+	}
+	if (!strcmp(key, "test-stop")) {
+		if (!value || !*value)
+			return "expected a step name";
+		return copy_value(o->test_stop, sizeof(o->test_stop), value) ? NULL : "too long";
+	}
+	return "unknown rampart option";
+}
+
+int cmdline_parse(const char *cmdline, struct options *o, cmdline_warn_fn warn, void *userdata)
+{
+	_cleanup_free_ char *param = malloc(TOKEN_MAX);
+	const char *p = cmdline;
+	int warnings = 0;
+	bool truncated;
+
+	if (!param)
+		return -ENOMEM;
+	while ((p = next_param(p, param, TOKEN_MAX, &truncated))) {
+		char *value = strchr(param, '=');
+		const char *why;
+
+		/* Everything after "--" belongs to init, not to us. */
+		if (!strcmp(param, "--"))
+			break;
+		if (value)
+			*value++ = '\0';
+		/* The kernel treats - and _ alike in parameter names; so do we, for ours. */
+		if (!strncmp(param, "rampart.", 8))
+			for (char *c = param + 8; *c; c++)
+				if (*c == '_')
+					*c = '-';
+		why = truncated ? "too long" : apply(o, param, value);
+		if (why) {
+			warnings++;
+			if (warn)
+				warn(userdata, param, value ? value : "", why);
+		}
+	}
+	return warnings;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* The real boot table: its shape is the boot's contract. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "boot.h"
+#include "log.h"
+
+static int allows(int from, int to)
+{
+	return !!(boot_table[from].next & STATE_BIT(to));
+}
+
+static void table_is_well_formed(void **state)
+{
+	(void)state;
+	assert_int_equal(machine_check(boot_table, ST__COUNT), 0);
+}
+
+static void success_path_in_order(void **state)
+{
+	const int path[] = { ST_SETUP, ST_PROBE, ST_REPART, ST_VERIFY_ROOT, ST_UNSEAL,
+			     ST_OPEN_STORAGE, ST_LOCK, ST_SWITCH_ROOT };
+
+	(void)state;
+	for (size_t i = 0; i + 1 < sizeof(path) / sizeof(path[0]); i++)
+		assert_true(allows(path[i], path[i + 1]));
+}
+
+static void every_step_can_fail_and_nothing_skips_ahead(void **state)
+{
+	(void)state;
+	for (int s = ST_SETUP; s <= ST_SWITCH_ROOT; s++) {
+		assert_true(allows(s, ST_FAILED));
+		assert_false(allows(s, ST_HALT));
+		/* Only the next state or failure: no state may skip the lock. */
+		for (int t = 0; t < ST__COUNT; t++)
+			if (t != ST_FAILED && t != s + 1)
+				assert_false(allows(s, t));
+	}
+	/* switch-root only comes back on failure. */
+	assert_int_equal(boot_table[ST_SWITCH_ROOT].next, STATE_BIT(ST_FAILED));
+}
+
+static void failure_ends_in_halt(void **state)
+{
+	(void)state;
+	assert_int_equal(boot_table[ST_FAILED].next, STATE_BIT(ST_HALT));
+	assert_true(boot_table[ST_HALT].terminal);
+	for (int s = 0; s < ST__COUNT; s++)
+		if (s != ST_HALT)
+			assert_false(boot_table[s].terminal);
+}
+
+static void names_are_the_documented_ones(void **state)
+{
+	const char *names[] = { "setup", "probe", "repart", "verify-root", "unseal",
+				"open-storage", "lock", "switch-root", "failed", "halt" };
+
+	(void)state;
+	for (int s = 0; s < ST__COUNT; s++) {
+		assert_string_equal(boot_table[s].name, names[s]);
+		assert_int_equal(machine_find(boot_table, ST__COUNT, names[s]), s);
+	}
+}
+
+static void refusal_keeps_the_first(void **state)
+{
+	struct boot b;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	b.current = ST_VERIFY_ROOT;
+	assert_int_equal(boot_refuse(&b, "sig-bad", "/dev/vda3", -EBADMSG, "signature does not verify"),
+			 ST_FAILED);
+	b.current = ST_FAILED;
+	assert_int_equal(boot_refuse(&b, "later", "x", 0, "y"), ST_FAILED);
+	assert_string_equal(b.refusal.id, "sig-bad");
+	assert_int_equal(b.refusal.state, ST_VERIFY_ROOT);
+	assert_string_equal(b.refusal.object, "/dev/vda3");
+	assert_string_equal(b.refusal.reason, "signature does not verify: Bad message");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(table_is_well_formed),
+		cmocka_unit_test(success_path_in_order),
+		cmocka_unit_test(every_step_can_fail_and_nothing_skips_ahead),
+		cmocka_unit_test(failure_ends_in_halt),
+		cmocka_unit_test(names_are_the_documented_ones),
+		cmocka_unit_test(refusal_keeps_the_first),
+	};
+
+	log_set_max_level(LOG_CRIT);
+	return cmocka_run_group_tests_name("boot_table", tests, NULL, NULL);
+}

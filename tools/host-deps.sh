@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rampart's build and tests need, only those
+# missing.  Safe to run often: with nothing missing it only asks dpkg.
+set -euo pipefail
+
+packages=(
+	# build: C toolchains, the static stack's build systems
+	build-essential musl-tools pkg-config cmake autoconf automake libtool
+	autoconf-archive autopoint gettext bison flex file
+	# unit tests
+	libcmocka-dev
+	# boot artefacts and the QEMU harness
+	qemu-system-x86 ovmf swtpm swtpm-tools sbsigntool systemd-boot-efi
+	mtools dosfstools gdisk erofs-utils cryptsetup-bin busybox-static
+	kmod cpio zstd xz-utils dpkg-dev openssl python3-pefile
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "host-deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	sudo=sudo
+else
+	sudo=
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists; an old list may name versions gone from the mirror.
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
