@@ -39,7 +39,7 @@ stack: host-deps
 
 init: $(BUILD)/init
 	@size=$$(stat -c %s $(BUILD)/init); \
-	 echo "init: $(BUILD)/init $$size bytes stripped ($$(file -b $(BUILD)/init | cut -d, -f1-2 ))"
+	 echo "init: $(BUILD)/init $$size bytes stripped, $$(file -b $(BUILD)/init | grep -o 'statically linked' || echo 'NOT statically linked')"
 
 $(BUILD)/init: $(INIT_OBJS) | stack
 	$(MUSL_CC) $(INIT_LDFLAGS) -o $@.unstripped $(INIT_OBJS) $(INIT_LIBS)
@@ -57,6 +57,7 @@ RESULTS := $(BUILD)/test-results
 test_cmdline_SRCS    := lib/cmdline.c lib/log.c
 test_log_SRCS        := lib/log.c
 test_machine_SRCS    := lib/machine.c
+test_slots_SRCS      := lib/slots.c lib/gpt.c
 test_boot_table_SRCS := init/states.c $(LIB_SRCS)
 
 .SECONDEXPANSION:

@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Boots rampart under QEMU (TCG) and keeps the serial console in a log.
+# Boots a machine under QEMU (TCG) and keeps its serial console in a log.
 #
-#   tools/qemu-boot.sh --log FILE [--timeout SEC] [--stop-on REGEX] [--stream]
-#                      --kernel VMLINUZ --initrd INITRD --append CMDLINE
-#   tools/qemu-boot.sh --interactive --kernel ... (console on this terminal)
+# Firmware boot (OVMF, Secure Boot on, our keys enrolled):
+#   tools/qemu-boot.sh --vars VARS.fd --disk DISK.img [--disk MORE.img ...]
+#                      [--tpm-state DIR | --no-tpm] ...
+# Direct kernel boot (no firmware):
+#   tools/qemu-boot.sh --kernel VMLINUZ --initrd INITRD --append CMDLINE ...
+# Common:
+#   --log FILE        console log (required unless --interactive)
+#   --timeout SEC     give up after SEC seconds (exit 124)
+#   --stop-on REGEX   stop QEMU as soon as the console matches (exit 0)
+#   --stream          also copy the console to stdout as it comes
+#   --interactive     console on this terminal, no timeout
+#   --input FILE      after --input-after REGEX appears, type FILE's lines
+#                     on the console (one per second)
 #
-# Exits 0 when QEMU ended by itself or --stop-on matched (QEMU is then
-# stopped at once: an answer needs no more waiting), 124 on timeout.
+# The swtpm started for --tpm-state keeps its state in DIR (made by
+# swtpm_setup if empty), so a scenario can boot twice with one TPM.
 set -euo pipefail
 
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 log= timeout=300 stop_on= stream=0 interactive=0 kernel= initrd= append= mem=1024
+vars= tpm_state= disks=() input= input_after=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--log) log=$2; shift ;;
@@ -21,30 +33,94 @@ while [ $# -gt 0 ]; do
 	--initrd) initrd=$2; shift ;;
 	--append) append=$2; shift ;;
 	--memory) mem=$2; shift ;;
+	--vars) vars=$2; shift ;;
+	--disk) disks+=("$2"); shift ;;
+	--tpm-state) tpm_state=$2; shift ;;
+	--no-tpm) tpm_state= ;;
+	--input) input=$2; shift ;;
+	--input-after) input_after=$2; shift ;;
 	*) echo "qemu-boot: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 
-qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m "$mem" -smp 1
-      -nodefaults -display none -no-reboot
-      -kernel "$kernel" -initrd "$initrd" -append "$append")
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 1
+      -nodefaults -display none -no-reboot)
+if [ -n "$kernel" ]; then
+	qemu+=(-machine q35 -kernel "$kernel" -initrd "$initrd" -append "$append")
+else
+	[ -n "$vars" ] || { echo "qemu-boot: --vars is required for a firmware boot" >&2; exit 2; }
+	qemu+=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
+	       -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+	       -drive "if=pflash,format=raw,unit=1,file=$vars")
+fi
+i=0
+for d in "${disks[@]}"; do
+	qemu+=(-drive "if=none,id=d$i,format=raw,file=$d" -device "virtio-blk-pci,drive=d$i$([ $i = 0 ] && echo ,bootindex=0)")
+	i=$((i + 1))
+done
+
+cleanup_pids=()
+
+# Types each line of $2 on the console socket $1, one a second.
+type_lines() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+for line in open(sys.argv[2]):
+    time.sleep(1)
+    s.sendall(line.rstrip("\n").encode() + b"\r")
+time.sleep(1)
+PY
+}
+cleanup() {
+	for p in "${cleanup_pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	rm -f "${consock:-}"
+}
+trap cleanup EXIT
+
+if [ -n "$tpm_state" ]; then
+	mkdir -p "$tpm_state"
+	if [ ! -e "$tpm_state/tpm2-00.permall" ]; then
+		# sha256 only: the firmware extends fewer banks and boots faster.
+		swtpm_setup --tpm2 --tpmstate "$tpm_state" --pcr-banks sha256 \
+			--create-ek-cert --create-platform-cert --lock-nvram \
+			--config /etc/swtpm_setup.conf >/dev/null 2>&1 ||
+			swtpm_setup --tpm2 --tpmstate "$tpm_state" --pcr-banks sha256 >/dev/null
+	fi
+	sock=$tpm_state/swtpm.sock
+	rm -f "$sock"
+	swtpm socket --tpm2 --tpmstate "dir=$tpm_state" --ctrl "type=unixio,path=$sock" \
+		--flags startup-clear --terminate &
+	cleanup_pids+=($!)
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	qemu+=(-chardev "socket,id=chrtpm,path=$sock" -tpmdev emulator,id=tpm0,chardev=chrtpm
+	       -device tpm-tis,tpmdev=tpm0)
+fi
 
 if [ $interactive = 1 ]; then
-	exec "${qemu[@]}" -serial mon:stdio
+	"${qemu[@]}" -serial mon:stdio
+	exit $?
 fi
 
 [ -n "$log" ] || { echo "qemu-boot: --log is required" >&2; exit 2; }
 : > "$log"
-"${qemu[@]}" -monitor none -serial "file:$log" &
+# The console is a socket nobody need listen on; QEMU logs all it prints.
+consock=$(mktemp -u /tmp/rampart-console.XXXXXX)
+"${qemu[@]}" -monitor none \
+	-chardev "socket,id=con0,path=$consock,server=on,wait=off,logfile=$log" -serial chardev:con0 &
 qpid=$!
-tailpid=
+cleanup_pids=("$qpid" "${cleanup_pids[@]}")
 if [ $stream = 1 ]; then
 	tail -n +1 -f "$log" --pid=$qpid &
-	tailpid=$!
+	cleanup_pids+=($!)
 fi
 
-rc=124
+rc=124 typed=0
 deadline=$((SECONDS + timeout))
 while [ $SECONDS -lt $deadline ]; do
 	if ! kill -0 $qpid 2>/dev/null; then
@@ -55,10 +131,11 @@ while [ $SECONDS -lt $deadline ]; do
 		rc=0
 		break
 	fi
+	if [ -n "$input" ] && [ $typed = 0 ] && grep -qaE -- "$input_after" "$log"; then
+		typed=1
+		type_lines "$consock" "$input"
+	fi
 	sleep 0.2
 done
-kill $qpid 2>/dev/null || true
-wait $qpid 2>/dev/null || true
-[ -n "$tailpid" ] && { sleep 0.3; kill $tailpid 2>/dev/null || true; wait $tailpid 2>/dev/null || true; }
 [ $rc = 124 ] && echo "qemu-boot: timed out after ${timeout}s (log: $log)" >&2
 exit $rc

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RAMPART_SLOTS_H
+#define RAMPART_SLOTS_H
+
+#include <stddef.h>
+
+#include "gpt.h"
+
+/* A root slot: the root, its verity hash tree and its signature, one GPT label. */
+struct slot {
+	char label[GPT_LABEL_MAX];
+	const struct partition *root, *verity, *sig;
+};
+
+/* Called for each candidate that is not a usable slot, with the reason. */
+typedef void (*slot_skip_fn)(void *userdata, const char *label, const char *why);
+
+#define SLOTS_MAX 16
+
+/*
+ * Collects the root slots on @disk from @parts: root, root-verity and
+ * root-verity-sig partitions that share a GPT label.  Partitions of other
+ * disks are never candidates.  Placeholders ("_empty") and labels with a
+ * member missing or present twice are skipped (reported through @skip).
+ * The result is ordered newest first: label compared by strverscmp(),
+ * highest first.  Returns the number of slots written to @out.
+ */
+size_t slots_collect(const struct partition *parts, size_t n, const char *disk,
+		     struct slot *out, size_t max, slot_skip_fn skip, void *userdata);
+
+#endif
