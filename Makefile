@@ -6,6 +6,11 @@ SYSROOT     := $(shell tools/build-stack.sh path)
 MUSL_CC     ?= musl-gcc
 HOST_CC     ?= gcc
 
+# Key sets: bring your own with KEYDIR=/path (see keys/README.md).
+KEYDIR       ?= $(BUILD)/keys
+ROGUE_KEYDIR ?= $(BUILD)/keys-rogue
+IMAGE_VERSION ?= 1.0
+
 WARN        := -Wall -Wextra -Werror -std=gnu11
 DEFS        := -DRAMPART_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 INCLUDES    := -Ilib -Iinit
@@ -27,7 +32,7 @@ HEADERS     := $(wildcard lib/*.h init/*.h)
 
 UNIT_TESTS  := $(patsubst test/unit/%.c,%,$(wildcard test/unit/test_*.c))
 
-.PHONY: all init stack host-deps test unit-test qemu-smoke run clean distclean
+.PHONY: all init stack host-deps test unit-test image-test qemu-smoke qemu-test images run run-reset clean distclean
 
 all: init
 
@@ -69,6 +74,12 @@ unit-test: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 	@mkdir -p $(RESULTS)
 	@test/run-unit.sh $(RESULTS)/unit.txt $^
 
+# Host checks of the image tools (mkroot, mkdisk): reproducibility, verity, signatures.
+image-test: | host-deps
+	@mkdir -p $(RESULTS)
+	@tools/testos/check-images.sh | tee $(BUILD)/image-test.log | grep -E '^(FAIL|[0-9]+ passed)'; \
+	 grep -E '^(PASS|FAIL) ' $(BUILD)/image-test.log | sed 's/^\(PASS\|FAIL\) /\1 image: /' > $(RESULTS)/image.txt
+
 qemu-smoke: $(BUILD)/init
 	@mkdir -p $(RESULTS)
 	@BUILD=$(BUILD) tools/qemu-smoke.sh $(RESULTS)/qemu-smoke.txt
@@ -77,11 +88,77 @@ test: host-deps
 	@rm -rf $(RESULTS)
 	$(MAKE) --no-print-directory init
 	$(MAKE) --no-print-directory unit-test
+	$(MAKE) --no-print-directory image-test
 	$(MAKE) --no-print-directory qemu-smoke
+	$(MAKE) --no-print-directory qemu-test
 	@test/summary.sh $(RESULTS)
 
-run: $(BUILD)/init
-	@BUILD=$(BUILD) tools/qemu-smoke.sh --interactive
+# ---- boot artefacts -----------------------------------------------------------
+
+# The kernel: Debian's signed image, unpacked in the cache; this file names it.
+$(BUILD)/kernel.dir: tools/kernel.sh | host-deps
+	@mkdir -p $(BUILD)
+	tools/kernel.sh > $@.tmp && mv $@.tmp $@
+KERNEL_DIR = $(shell cat $(BUILD)/kernel.dir)
+
+$(KEYDIR)/db.crt $(KEYDIR)/image.der:
+	keys/make-keys.sh $(KEYDIR)
+$(ROGUE_KEYDIR)/db.crt:
+	keys/make-keys.sh $(ROGUE_KEYDIR)
+
+$(BUILD)/ovmf/vars.fd: $(KEYDIR)/db.crt tools/ovmf-vars.sh
+	@mkdir -p $(dir $@)
+	tools/ovmf-vars.sh $(KEYDIR) $@
+
+# /init, busybox for the debug shell, the certificates root images may be signed with.
+$(BUILD)/initramfs.zst: $(BUILD)/init $(BUILD)/kernel.dir $(KEYDIR)/image.der initramfs/build.sh initramfs/modules.list
+	initramfs/build.sh $@ $(KERNEL_DIR) $(BUILD)/init \
+		/bin/busybox=bin/busybox $(KEYDIR)/image.der=etc/rampart/trusted/image.der
+	@mkdir -p $(BUILD)/sbom
+	@cp $@.sbom.tsv $(BUILD)/sbom/initramfs.tsv
+	@cp $(SYSROOT)/manifest.tsv $(BUILD)/sbom/stack.tsv
+	@cp $(KERNEL_DIR)/package $(BUILD)/sbom/kernel.tsv
+
+$(BUILD)/uki/%.efi: uki/cmdline.% $(BUILD)/initramfs.zst $(KEYDIR)/db.crt uki/build.sh uki/os-release.in
+	@mkdir -p $(dir $@)
+	uki/build.sh --kernel $(KERNEL_DIR)/boot/vmlinuz-* --initrd $(BUILD)/initramfs.zst \
+		--cmdline $< --os-release uki/os-release.in --version-id $(IMAGE_VERSION) \
+		--key $(KEYDIR)/db.key --cert $(KEYDIR)/db.crt --out $@
+
+$(BUILD)/images/root-%.erofs: tools/mkroot.sh tools/testos/init
+	@mkdir -p $(dir $@)
+	tools/mkroot.sh $@ $*
+
+# The image a user ships: ESP with the production UKI, one signed root slot.
+$(BUILD)/images/base.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-$(IMAGE_VERSION).erofs tools/mkdisk.sh
+	tools/mkdisk.sh --out $@ --esp-file $(BUILD)/uki/production.efi \
+		--root $(BUILD)/images/root-$(IMAGE_VERSION).erofs --version $(IMAGE_VERSION) \
+		--sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
+
+IMAGES := $(BUILD)/images/base.img
+images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/db.crt
+	@for f in $(BUILD)/init $(BUILD)/initramfs.zst $(BUILD)/initramfs.zst.cpio $(BUILD)/uki/production.efi; do \
+		printf '%-34s %9d bytes\n' $$f $$(stat -c %s $$f); done
+
+SCENARIO_ENV = BUILD=$(BUILD) KEYDIR=$(KEYDIR) ROGUE_KEYDIR=$(ROGUE_KEYDIR) \
+	KERNEL_DIR=$(KERNEL_DIR) INITRD=$(BUILD)/initramfs.zst
+
+qemu-test: images
+	@mkdir -p $(RESULTS)
+	@$(SCENARIO_ENV) test/qemu/run-scenarios.sh $(RESULTS)/scenarios.txt $(SCENARIOS)
+
+# Boots the shipped image under Secure Boot with a swtpm; the disk and TPM
+# state persist in $(BUILD)/run between runs (make run-reset forgets them).
+run: images
+	@mkdir -p $(BUILD)/run
+	@[ -f $(BUILD)/run/disk.img ] || cp --sparse=always $(BUILD)/images/base.img $(BUILD)/run/disk.img
+	@[ -f $(BUILD)/run/vars.fd ] || cp $(BUILD)/ovmf/vars.fd $(BUILD)/run/vars.fd
+	@echo "run: booting $(BUILD)/run/disk.img under Secure Boot (quit: Ctrl-A X)"
+	@tools/qemu-boot.sh --interactive --vars $(BUILD)/run/vars.fd --disk $(BUILD)/run/disk.img \
+		--tpm-state $(BUILD)/run/tpm
+
+run-reset:
+	rm -rf $(BUILD)/run
 
 clean:
 	rm -rf $(BUILD)

@@ -13,7 +13,7 @@ packages=(
 	qemu-system-x86 ovmf swtpm swtpm-tools sbsigntool systemd-boot-efi
 	mtools dosfstools gdisk erofs-utils cryptsetup-bin busybox-static
 	kmod cpio zstd xz-utils dpkg-dev openssl python3-pefile
-	python3-cryptography python3-pkg-resources
+	python3-cryptography python3-pkg-resources linux-libc-dev bzip2
 )
 
 missing=()

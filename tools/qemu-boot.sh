@@ -112,7 +112,8 @@ fi
 # The console is a socket nobody need listen on; QEMU logs all it prints.
 consock=$(mktemp -u /tmp/rampart-console.XXXXXX)
 "${qemu[@]}" -monitor none \
-	-chardev "socket,id=con0,path=$consock,server=on,wait=off,logfile=$log" -serial chardev:con0 &
+	-chardev "socket,id=con0,path=$consock,server=on,wait=off,logfile=$log" -serial chardev:con0 \
+	2>"$log.stderr" &
 qpid=$!
 cleanup_pids=("$qpid" "${cleanup_pids[@]}")
 if [ $stream = 1 ]; then

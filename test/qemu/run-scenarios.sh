@@ -44,7 +44,7 @@ uki_for() { # key cmdline -> path
 			sign=(--key "$kd/db.key" --cert "$kd/db.crt")
 		fi
 		"$here/uki/build.sh" --kernel "$KERNEL_DIR"/boot/vmlinuz-* --initrd "$INITRD" \
-			--cmdline "$dir/cmdline" --os-release "$BUILD/os-release" \
+			--cmdline "$dir/cmdline" --os-release "$here/uki/os-release.in" \
 			--out "$dir/uki.efi.tmp" "${sign[@]}" >/dev/null || return 1
 		mv "$dir/uki.efi.tmp" "$dir/uki.efi"
 	fi
