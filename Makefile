@@ -78,7 +78,9 @@ unit-test: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 image-test: | host-deps
 	@mkdir -p $(RESULTS)
 	@tools/testos/check-images.sh | tee $(BUILD)/image-test.log | grep -E '^(FAIL|[0-9]+ passed)'; \
-	 grep -E '^(PASS|FAIL) ' $(BUILD)/image-test.log | sed 's/^\(PASS\|FAIL\) /\1 image: /' > $(RESULTS)/image.txt
+	 grep -E '^(PASS|FAIL) ' $(BUILD)/image-test.log | sed 's/^\(PASS\|FAIL\) /\1 image: /' > $(RESULTS)/image.txt; \
+	 grep -qE '^[0-9]+ passed, 0 failed$$' $(BUILD)/image-test.log || \
+		echo "FAIL image: check-images.sh did not finish cleanly (log: $(BUILD)/image-test.log)" >> $(RESULTS)/image.txt
 
 qemu-smoke: $(BUILD)/init
 	@mkdir -p $(RESULTS)
