@@ -32,7 +32,7 @@ HEADERS     := $(wildcard lib/*.h init/*.h)
 
 UNIT_TESTS  := $(patsubst test/unit/%.c,%,$(wildcard test/unit/test_*.c))
 
-.PHONY: all init stack host-deps test unit-test image-test qemu-smoke qemu-test images run run-reset clean distclean
+.PHONY: all init stack host-deps test unit-test lib-unit-test image-test qemu-smoke qemu-test images run run-reset clean distclean
 
 all: init
 
@@ -63,7 +63,7 @@ test_cmdline_SRCS    := lib/cmdline.c lib/log.c
 test_log_SRCS        := lib/log.c
 test_machine_SRCS    := lib/machine.c
 test_slots_SRCS      := lib/slots.c lib/gpt.c
-test_boot_table_SRCS := init/states.c $(LIB_SRCS)
+test_efivar_SRCS     := lib/efivar.c lib/log.c
 
 .SECONDEXPANSION:
 $(BUILD)/host/%: test/unit/%.c $$(%_SRCS) $(HEADERS) | host-deps
@@ -73,6 +73,9 @@ $(BUILD)/host/%: test/unit/%.c $$(%_SRCS) $(HEADERS) | host-deps
 unit-test: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 	@mkdir -p $(RESULTS)
 	@test/run-unit.sh $(RESULTS)/unit.txt $^
+
+# Unit tests of code that needs the static stack: musl, against the sysroot.
+include test/libs.mk
 
 # Host checks of the image tools (mkroot, mkdisk): reproducibility, verity, signatures.
 image-test: | host-deps
@@ -90,6 +93,7 @@ test: host-deps
 	@rm -rf $(RESULTS)
 	$(MAKE) --no-print-directory init
 	$(MAKE) --no-print-directory unit-test
+	$(MAKE) --no-print-directory lib-unit-test
 	$(MAKE) --no-print-directory image-test
 	$(MAKE) --no-print-directory qemu-smoke
 	$(MAKE) --no-print-directory qemu-test
@@ -137,7 +141,23 @@ $(BUILD)/images/base.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-$(IMA
 		--root $(BUILD)/images/root-$(IMAGE_VERSION).erofs --version $(IMAGE_VERSION) \
 		--sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
 
-IMAGES := $(BUILD)/images/base.img
+# Test images (the scenarios put a UKI with their own command line on the ESP).
+MKDISK_ESP = --esp-file $(BUILD)/uki/production.efi
+$(BUILD)/images/ab.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-1.0.erofs $(BUILD)/images/root-2.0.erofs tools/mkdisk.sh
+	tools/mkdisk.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-1.0.erofs --version 1.0 \
+		--root2 $(BUILD)/images/root-2.0.erofs --version2 2.0 \
+		--sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
+$(BUILD)/images/rogue-signed.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-1.0.erofs $(ROGUE_KEYDIR)/db.crt tools/mkdisk.sh
+	tools/mkdisk.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-1.0.erofs --version 1.0 \
+		--sign-key $(ROGUE_KEYDIR)/image.key --sign-cert $(ROGUE_KEYDIR)/image.crt
+$(BUILD)/images/foreign-rogue.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-9.0.erofs $(ROGUE_KEYDIR)/db.crt tools/mkdisk.sh
+	tools/mkdisk.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-9.0.erofs --version 9.0 \
+		--sign-key $(ROGUE_KEYDIR)/image.key --sign-cert $(ROGUE_KEYDIR)/image.crt
+$(BUILD)/images/foreign-ours.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-9.0.erofs tools/mkdisk.sh
+	tools/mkdisk.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-9.0.erofs --version 9.0 \
+		--sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
+
+IMAGES := $(addprefix $(BUILD)/images/,base.img ab.img rogue-signed.img foreign-rogue.img foreign-ours.img)
 images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/db.crt
 	@for f in $(BUILD)/init $(BUILD)/initramfs.zst $(BUILD)/initramfs.zst.cpio $(BUILD)/uki/production.efi; do \
 		printf '%-34s %9d bytes\n' $$f $$(stat -c %s $$f); done

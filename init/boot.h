@@ -6,6 +6,8 @@
 
 #include "cmdline.h"
 #include "machine.h"
+#include "probe.h"
+#include "slots.h"
 
 /* The boot, in order; init/states.c holds the table that links them. */
 enum boot_state {
@@ -29,13 +31,40 @@ struct refusal {
 	char reason[256];   /* why */
 };
 
+/* A root slot that was tried and refused, for the console and the boot report. */
+struct slot_refusal {
+	char label[GPT_LABEL_MAX];
+	const char *id;
+	char reason[256];
+};
+
+#define NEW_ROOT "/sysroot"
+
 struct boot {
 	struct options opts;
 	struct refusal refusal; /* the first refusal; id == NULL if none */
 	uint64_t state_start_usec[ST__COUNT];
 	uint64_t state_usec[ST__COUNT];
 	int current;
+	char **init_argv;       /* what the kernel gave us, passed on to the root's init */
+
+	/* probe */
+	struct partition_table table;
+	char esp_uuid[37];
+	char boot_disk[64];
+
+	/* verify-root */
+	struct slot slots[SLOTS_MAX];
+	size_t n_slots;
+	struct slot_refusal slot_refusals[SLOTS_MAX];
+	size_t n_slot_refusals;
+	char root_label[GPT_LABEL_MAX];
+	char root_hash[129];
+	char root_choice[128];  /* why this slot */
 };
+
+/* Writes /run/rampart/boot.json from @b. */
+int boot_report_write(const struct boot *b);
 
 extern const struct machine_state boot_table[ST__COUNT];
 

@@ -4,6 +4,7 @@
  * returns: a PID 1 that exits panics the kernel.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -64,7 +65,11 @@ int main(int argc, char **argv)
 	}
 
 	umask(022);
+	/* Nothing from the kernel's environment reaches libraries (e.g. TSS2_LOG) or the root's init. */
+	clearenv();
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	options_init(&boot.opts);
+	boot.init_argv = argv;
 	machine_run(boot_table, ST__COUNT, ST_SETUP, ST_FAILED, MAX_STEPS, &hooks, &boot);
 	/* Only reached if the halt state returned, which it must not. */
 	pid1_finish(FAILURE_HALT);

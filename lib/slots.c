@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "slots.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -92,4 +94,20 @@ size_t slots_collect(const struct partition *parts, size_t n, const char *disk,
 	}
 	qsort(out, count, sizeof(*out), newest_first);
 	return count;
+}
+
+int boot_disk_find(const struct partition *parts, size_t n, const char *esp_uuid)
+{
+	int found = -ENOENT;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcasecmp(parts[i].uuid, esp_uuid) != 0)
+			continue;
+		if (found >= 0)
+			return -ENOTUNIQ;
+		found = (int)i;
+	}
+	if (found >= 0 && parts[found].role != ROLE_ESP)
+		return -EMEDIUMTYPE;
+	return found;
 }

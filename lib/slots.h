@@ -18,6 +18,15 @@ typedef void (*slot_skip_fn)(void *userdata, const char *label, const char *why)
 #define SLOTS_MAX 16
 
 /*
+ * Finds the boot disk: the disk holding the partition whose UUID the
+ * firmware stub reported (@esp_uuid, any case).  Returns its index in
+ * @parts, -ENOENT if no partition has that UUID (yet), -ENOTUNIQ if more
+ * than one has (a cloned disk: refuse rather than guess), -EMEDIUMTYPE if
+ * it is not an ESP.  Pure.
+ */
+int boot_disk_find(const struct partition *parts, size_t n, const char *esp_uuid);
+
+/*
  * Collects the root slots on @disk from @parts: root, root-verity and
  * root-verity-sig partitions that share a GPT label.  Partitions of other
  * disks are never candidates.  Placeholders ("_empty") and labels with a

@@ -10,6 +10,9 @@
 # SYSROOT = "$CACHE/sysroot-<key>", key = first 16 hex of sha256 over the
 # lock file, this script and the musl-gcc/musl versions.  Contents:
 #   include/ lib/*.a lib/pkgconfig/ sbin/mke2fs   the stack
+#   lib/libcmocka.a include/cmocka.h  test-only (TEST_ORDER): for unit tests
+#                                   of code that needs the stack; never in
+#                                   link-flags or manifest.tsv
 #   uapi/{linux,asm-generic,asm}    symlinks to the host's kernel UAPI headers
 #   cflags       "-I$SYSROOT/include -isystem $SYSROOT/uapi"
 #   link-flags   tested static link line for all libraries (one line)
@@ -43,6 +46,7 @@ declare -A LICENSE=(
     [cryptsetup]="LGPL-2.1-or-later WITH cryptsetup-OpenSSL-exception (README.licensing, lib/)"
     [tpm2-tss]="BSD-2-Clause (LICENSE)"
     [e2fsprogs]="GPL-2.0-only (NOTICE, mke2fs)"
+    [cmocka]="Apache-2.0 (COPYING)"
 )
 
 FLAGS_mbedtls=(-DCMAKE_BUILD_TYPE=MinSizeRel -DGEN_FILES=OFF -DENABLE_TESTING=OFF
@@ -84,9 +88,15 @@ FLAGS_e2fsprogs=(--disable-elf-shlibs --disable-bsd-shlibs --disable-nls
     --disable-backtrace --disable-rpath --without-libarchive
     --disable-bmap-stats --with-udev-rules-dir=no --with-crond-dir=no
     --with-systemd-unit-dir=no)
+FLAGS_cmocka=(-DCMAKE_BUILD_TYPE=MinSizeRel -DBUILD_SHARED_LIBS=OFF
+    -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF)
 
 # Build order (lock package names).
 ORDER="mbedtls json-c util-linux lvm2 cryptsetup tpm2-tss e2fsprogs"
+# Built into the same sysroot for the musl unit tests (test/libs.mk), after
+# the stack: nothing in /init links them, so they stay out of LINK_LIBS and
+# out of the manifest (the SBOM of what ships).
+TEST_ORDER="cmocka"
 
 say() { echo "stack: $*"; }
 die() { echo "stack: $*" >&2; exit 1; }
@@ -304,6 +314,11 @@ build_e2fsprogs() {
     MKE2FS_CONFIG=/nonexistent "$STAGE/sbin/mke2fs" -V
 }
 
+build_cmocka() {
+    build_env; unpack cmocka
+    cmake_build "${FLAGS_cmocka[@]}"
+}
+
 # ---- finishing -------------------------------------------------------------
 make_uapi() {
     mkdir -p "$1/uapi"
@@ -497,7 +512,7 @@ cmd_build() {
 
     "$TOOLS/fetch-sources.sh" || die "sources are missing (see the fetch: lines above)"
     local pkg
-    for pkg in $ORDER; do
+    for pkg in $ORDER $TEST_ORDER; do
         [[ -n "$(lock_field "$pkg" 5)" ]] || die "$pkg is not in $LOCK"
     done
 
@@ -508,8 +523,8 @@ cmd_build() {
     mkdir -p "$BUILD/logs" "$STAGE/include" "$STAGE/lib/pkgconfig"
     make_uapi "$STAGE"
 
-    STEP_TOTAL=$(( $(wc -w <<<"$ORDER") + 1 ))
-    for pkg in $ORDER; do
+    STEP_TOTAL=$(( $(wc -w <<<"$ORDER $TEST_ORDER") + 1 ))
+    for pkg in $ORDER $TEST_ORDER; do
         run_step "$pkg" "build_${pkg//-/_}"
     done
 

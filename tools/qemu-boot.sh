@@ -56,7 +56,9 @@ else
 fi
 i=0
 for d in "${disks[@]}"; do
-	qemu+=(-drive "if=none,id=d$i,format=raw,file=$d" -device "virtio-blk-pci,drive=d$i$([ $i = 0 ] && echo ,bootindex=0)")
+	bootindex=
+	[ $i = 0 ] && bootindex=,bootindex=0
+	qemu+=(-drive "if=none,id=d$i,format=raw,file=$d" -device "virtio-blk-pci,drive=d$i$bootindex")
 	i=$((i + 1))
 done
 

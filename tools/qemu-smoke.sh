@@ -38,8 +38,8 @@ must=(
 	'rampart: ignoring kernel command line option rampart.bogus=1: unknown rampart option'
 	'rampart: loaded [1-9][0-9]* kernel modules'
 	'rampart: setup: [0-9.]+ ms -> probe'
-	'rampart: refused \[not-implemented\] probe: this state is not implemented yet'
-	'rampart: boot failed in state probe: \[not-implemented\]'
+	'rampart: refused \[boot-disk-unknown\] EFI variable LoaderDevicePartUUID'
+	'rampart: boot failed in state probe: \[boot-disk-unknown\]'
 	'rampart: powering off'
 )
 must_not=('Kernel panic' 'Attempted to kill init' 'segfault' 'BUG:')

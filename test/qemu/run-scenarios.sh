@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs boot scenarios (test/scenarios/*.scenario) and appends one
-# PASS/FAIL line per scenario to RESULTS.
+# PASS/FAIL line per scenario to RESULTS.  See test/scenarios/README.md.
 #
 #   test/qemu/run-scenarios.sh RESULTS [NAME...]
 #
@@ -32,7 +32,7 @@ keydir_for() {
 # Builds (once per key and command line) the UKI a scenario boots.
 uki_for() { # key cmdline -> path
 	local key=$1 cmdline=$2 tag dir
-	tag=$(printf '%s\n%s\n' "$key" "$cmdline" | sha256sum | cut -c1-12)
+	tag=$(printf '%s\n%s\n%s\n' "$key" "$cmdline" "$(stat -c %Y "$INITRD")" | sha256sum | cut -c1-12)
 	dir=$BUILD/scenarios/.uki/$tag
 	if [ ! -f "$dir/uki.efi" ]; then
 		mkdir -p "$dir"
@@ -51,41 +51,103 @@ uki_for() { # key cmdline -> path
 	echo "$dir/uki.efi"
 }
 
-run_one() { # name -> "" on pass, reason on failure (stdout)
+# ---- what a scenario's run() may use ------------------------------------------
+
+fail() { echo "$*"; exit 0; }
+
+# Boots the scenario's disk once; the console goes to $dir/NAME.log ($log).
+boot() { # [NAME]
+	log=$dir/${1:-console}.log
+	local tpm_args=(--no-tpm) extra=() d
+	[ "$tpm" != none ] && tpm_args=(--tpm-state "$dir/tpm")
+	for d in "${disks[@]}"; do
+		[ -f "$dir/$d.img" ] || cp --sparse=always "$BUILD/images/$d.img" "$dir/$d.img" || fail "no image $d"
+		extra+=(--disk "$dir/$d.img")
+	done
+	tools/qemu-boot.sh --vars "$dir/vars.fd" --disk "$dir/disk.img" "${extra[@]}" "${tpm_args[@]}" \
+		--log "$log" --timeout "$timeout" --stop-on "$stop_on" ||
+		fail "no answer within ${timeout}s (log: $log)"
+	sed -i 's/\r$//' "$log"
+}
+
+expect() { # REGEX... : the last boot's console shows each
+	local re
+	for re in "$@"; do
+		grep -qaE -- "$re" "$log" || fail "console lacks /$re/ (log: $log)"
+	done
+}
+
+expect_not() { # REGEX...
+	local re
+	for re in "$@"; do
+		! grep -qaE -- "$re" "$log" || fail "console shows /$re/ (log: $log)"
+	done
+}
+
+# Overwrites bytes of the scenario's disk: at OFFSET, COUNT bytes from FILE (or /dev/urandom).
+overwrite() { # OFFSET FILE [COUNT]
+	dd if="$2" of="$dir/disk.img" bs=1 seek="$1" count="${3:-$(stat -c %s "$2")}" conv=notrunc status=none ||
+		fail "cannot write the disk at $1"
+}
+
+flip_byte() { # OFFSET
+	local b
+	b=$(od -An -tu1 -j "$1" -N1 "$dir/disk.img" | tr -d ' ')
+	printf "$(printf '\\%03o' $((b ^ 0xff)))" | overwrite "$1" /dev/stdin 1
+}
+
+# The signature document of slot A or B, without its NUL padding.
+read_sig() { # A|B
+	local off=SLOT_$1_SIG_OFFSET
+	dd if="$dir/disk.img" bs=4096 skip=$((${!off} / 4096)) count=1 status=none | tr -d '\0'
+}
+
+# Replaces slot A's or B's signature partition content with FILE, NUL padded.
+write_sig() { # A|B FILE
+	local off=SLOT_$1_SIG_OFFSET size=SLOT_$1_SIG_SIZE
+	overwrite "${!off}" /dev/zero "${!size}"
+	overwrite "${!off}" "$2"
+}
+
+# The scenario's disk image facts (tools/mkdisk.sh's .env): SLOT_A_SIG_OFFSET, ...
+disk_facts() { # IMAGE
+	# shellcheck disable=SC1090
+	source "$BUILD/images/$1.img.env"
+}
+
+default_run() {
+	boot
+	expect "${must[@]}"
+	expect_not "${must_not[@]}"
+}
+
+run_one() { # name -> nothing on pass, the reason on failure (stdout)
 	local name=$1 file=$here/test/scenarios/$1.scenario
-	local description= image=base uki_key=db cmdline=$TEST_CMDLINE tpm=fresh timeout=150
-	local stop_on=$DEFAULT_STOP must=() must_not=()
-	[ -f "$file" ] || { echo "no such scenario file"; return; }
+	description= image=base uki_key=db cmdline=$TEST_CMDLINE tpm=fresh timeout=150
+	stop_on=$DEFAULT_STOP must=() must_not=() disks=()
+	unset -f run
+	[ -f "$file" ] || fail "no such scenario file"
 	# shellcheck disable=SC1090
 	source "$file"
-	[ -n "$description" ] || { echo "scenario has no description"; return; }
+	[ -n "$description" ] || fail "scenario has no description"
 
-	local dir=$BUILD/scenarios/$name
+	dir=$BUILD/scenarios/$name
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	local uki
-	uki=$(uki_for "$uki_key" "$cmdline") || { echo "cannot build its UKI"; return; }
-	cp --sparse=always "$BUILD/images/$image.img" "$dir/disk.img" || { echo "no image $image"; return; }
-	tools/esp-replace.sh "$dir/disk.img" "$uki" || { echo "cannot put the UKI on the ESP"; return; }
+	uki=$(uki_for "$uki_key" "$cmdline") || fail "cannot build its UKI"
+	cp --sparse=always "$BUILD/images/$image.img" "$dir/disk.img" || fail "no image $image"
+	tools/esp-replace.sh "$dir/disk.img" "$uki" || fail "cannot put the UKI on the ESP"
 	cp "$BUILD/ovmf/vars.fd" "$dir/vars.fd"
+	disk_facts "$image"
 
-	local tpm_args=(--no-tpm)
-	[ "$tpm" = fresh ] && tpm_args=(--tpm-state "$dir/tpm")
-
-	tools/qemu-boot.sh --vars "$dir/vars.fd" --disk "$dir/disk.img" "${tpm_args[@]}" \
-		--log "$dir/console.log" --timeout "$timeout" --stop-on "$stop_on" ||
-		{ echo "no answer within ${timeout}s (log: $dir/console.log)"; return; }
-	sed -i 's/\r$//' "$dir/console.log"
-
-	local re
-	for re in "${must[@]}"; do
-		grep -qaE -- "$re" "$dir/console.log" || { echo "console lacks /$re/ (log: $dir/console.log)"; return; }
-	done
-	for re in "${must_not[@]}"; do
-		! grep -qaE -- "$re" "$dir/console.log" || { echo "console shows /$re/ (log: $dir/console.log)"; return; }
-	done
-	# Keep the disk only when it failed: 1 GiB sparse files add up.
-	rm -f "$dir/disk.img"
+	if declare -F run >/dev/null; then
+		run
+	else
+		default_run
+	fi
+	# Keep the disks only when it failed: 1 GiB sparse files add up.
+	rm -f "$dir"/*.img
 }
 
 cd "$here"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,6 +157,26 @@ static void bounded_output(void **state)
 	assert_string_equal(s[1].label, "rampart_3");
 }
 
+static void boot_disk_is_the_esp_holder(void **state)
+{
+	(void)state;
+	add(("/dev/vdb"), ROLE_ESP, "esp");
+	snprintf(parts[0].uuid, sizeof(parts[0].uuid), "11111111-1111-1111-1111-111111111111");
+	add(("/dev/vda"), ROLE_ESP, "esp");
+	snprintf(parts[1].uuid, sizeof(parts[1].uuid), "485c5e55-0c67-44db-8fa6-32487250ba4d");
+	assert_int_equal(boot_disk_find(parts, nparts, "485C5E55-0C67-44DB-8FA6-32487250BA4D"), 1);
+	assert_int_equal(boot_disk_find(parts, nparts, "22222222-1111-1111-1111-111111111111"), -ENOENT);
+
+	/* A clone carrying the same ESP UUID: ambiguous, whatever the order. */
+	add(("/dev/vdc"), ROLE_ESP, "esp");
+	snprintf(parts[2].uuid, sizeof(parts[2].uuid), "485c5e55-0c67-44db-8fa6-32487250ba4d");
+	assert_int_equal(boot_disk_find(parts, nparts, "485c5e55-0c67-44db-8fa6-32487250ba4d"), -ENOTUNIQ);
+
+	/* The named partition must be an ESP. */
+	parts[0].role = ROLE_ROOT;
+	assert_int_equal(boot_disk_find(parts, nparts, "11111111-1111-1111-1111-111111111111"), -EMEDIUMTYPE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +187,7 @@ int main(void)
 		cmocka_unit_test_setup(incomplete_and_ambiguous_slots_skipped, reset),
 		cmocka_unit_test_setup(unlabelled_not_paired, reset),
 		cmocka_unit_test_setup(bounded_output, reset),
+		cmocka_unit_test_setup(boot_disk_is_the_esp_holder, reset),
 	};
 
 	return cmocka_run_group_tests_name("slots", tests, NULL, NULL);

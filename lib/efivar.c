@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#include "efivar.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "util.h"
+
+int uuid_is_valid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return s[36] == '\0';
+}
+
+int efivar_decode_uuid(const void *buf, size_t len, char out[UUID_STR_LEN])
+{
+	const uint8_t *p = buf;
+	size_t chars;
+
+	if (len < 4 || (len - 4) % 2)
+		return -EBADMSG;
+	p += 4;
+	chars = (len - 4) / 2;
+	if (chars == 37 && p[72] == 0 && p[73] == 0)
+		chars = 36;
+	if (chars != 36)
+		return -EBADMSG;
+	for (size_t i = 0; i < 36; i++) {
+		if (p[2 * i + 1] != 0 || p[2 * i] >= 0x80)
+			return -EBADMSG;
+		out[i] = (char)tolower(p[2 * i]);
+	}
+	out[36] = '\0';
+	return uuid_is_valid(out) ? 0 : -EBADMSG;
+}
+
+int efivar_read_loader_partuuid(char out[UUID_STR_LEN])
+{
+	uint8_t buf[128];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	if (access("/sys/firmware/efi", F_OK) < 0)
+		return -ENOENT;
+	if (mount("efivarfs", EFIVARFS_DIR, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+		  NULL) < 0 && errno != EBUSY)
+		return log_errno(LOG_ERR, errno, "cannot mount efivarfs on %s", EFIVARFS_DIR);
+	fd = open(EFIVARFS_DIR "/" EFIVAR_LOADER_DEVICE_PART_UUID, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	return efivar_decode_uuid(buf, (size_t)n, out);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RAMPART_EFIVAR_H
+#define RAMPART_EFIVAR_H
+
+#include <stddef.h>
+
+#define UUID_STR_LEN 37
+
+/*
+ * The Boot Loader Interface: systemd-stub (and systemd-boot) store the GPT
+ * partition UUID of the ESP they were loaded from in this variable.
+ */
+#define EFIVAR_LOADER_DEVICE_PART_UUID \
+	"LoaderDevicePartUUID-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
+#define EFIVARFS_DIR "/sys/firmware/efi/efivars"
+
+/*
+ * Decodes an efivarfs file's content: 4 bytes of attributes, then a
+ * UTF-16LE UUID string (optionally NUL terminated).  Writes the UUID in
+ * lowercase.  Pure; returns 0 or -EBADMSG.
+ */
+int efivar_decode_uuid(const void *buf, size_t len, char out[UUID_STR_LEN]);
+
+/* Reads LoaderDevicePartUUID, mounting efivarfs if needed.  -ENOENT if unset or no EFI. */
+int efivar_read_loader_partuuid(char out[UUID_STR_LEN]);
+
+/* True if @s is a UUID string (8-4-4-4-12 hex digits, any case). */
+int uuid_is_valid(const char *s);
+
+#endif

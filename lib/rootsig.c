@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The signer's fields are private in mbedtls 3, and its own
+ * mbedtls_pkcs7_signed_data_verify() refuses certificates by the clock,
+ * which rootsig.h explains we must not do: this file reads the signer
+ * itself.
+ */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
+#include "rootsig.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+#include <mbedtls/base64.h>
+#include <mbedtls/md.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/pkcs7.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+
+#include "log.h"
+#include "util.h"
+
+/* The document is flat; deeper nesting in unknown fields only costs work. */
+#define JSON_DEPTH 8
+
+struct trusted_cert {
+	uint8_t fingerprint[32];
+	mbedtls_x509_crt crt;
+};
+
+struct trust_store {
+	struct trusted_cert *certs[TRUST_STORE_MAX];
+	size_t n;
+};
+
+static void json_object_putp(json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+
+static void json_tokener_freep(struct json_tokener **t)
+{
+	if (*t)
+		json_tokener_free(*t);
+}
+
+static void pkcs7_freep(mbedtls_pkcs7 *p7)
+{
+	mbedtls_pkcs7_free(p7);
+}
+
+static void trusted_cert_freep(struct trusted_cert **c)
+{
+	if (*c) {
+		mbedtls_x509_crt_free(&(*c)->crt);
+		free(*c);
+	}
+}
+
+static void trust_store_freep(struct trust_store **ts)
+{
+	trust_store_free(*ts);
+}
+
+struct dirents {
+	struct dirent **v;
+	int n;
+};
+
+static void dirents_free(struct dirents *d)
+{
+	for (int i = 0; i < d->n; i++)
+		free(d->v[i]);
+	free(d->v);
+}
+
+static int fail(const char **why, int err, const char *reason)
+{
+	if (why)
+		*why = reason;
+	return err;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The signed string is the hex itself: one spelling only, so lowercase only. */
+static bool is_lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static void unhex(const char *s, size_t n, uint8_t *out)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		out[i / 2] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * mbedtls' decoder skips spaces and line breaks and ignores the unused bits
+ * of the last digit.  Requiring the one canonical spelling means a document
+ * cannot be altered without altering what it decodes to.  Returns the
+ * decoded length, or -1.
+ */
+static ssize_t base64_canonical_len(const char *s, size_t n)
+{
+	size_t pad = 0;
+
+	if (n == 0 || n % 4)
+		return -1;
+	if (s[n - 1] == '=')
+		pad = s[n - 2] == '=' ? 2 : 1;
+	for (size_t i = 0; i < n - pad; i++)
+		if (b64val(s[i]) < 0)
+			return -1;
+	if ((pad == 1 && (b64val(s[n - 2]) & 3)) || (pad == 2 && (b64val(s[n - 3]) & 15)))
+		return -1;
+	return (ssize_t)(n / 4 * 3 - pad);
+}
+
+/*
+ * json-c keeps the last of two equal keys without a word, and cuts a key at
+ * an escaped NUL ("rootHash\u0000x" reads as "rootHash"): either would let
+ * one document say two things to two parsers.  This walks the text, which
+ * json-c has already accepted as valid JSON with an object at the top, and
+ * counts the top-level keys; an escaped key is refused outright.  Fewer
+ * keys in the parsed object than counted here means a duplicate.
+ */
+static int count_top_level_keys(const char *s, size_t n, size_t *count)
+{
+	size_t depth = 0, keys = 0;
+	bool expect_key = false;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '"') {
+			bool escaped = false;
+			size_t j = i + 1;
+
+			while (j < n && s[j] != '"') {
+				if (s[j] == '\\') {
+					escaped = true;
+					j++;
+				}
+				j++;
+			}
+			if (depth == 1 && expect_key) {
+				if (escaped)
+					return -EBADMSG;
+				keys++;
+				expect_key = false;
+			}
+			i = j;
+		} else if (c == '{' || c == '[') {
+			depth++;
+			expect_key = c == '{' && depth == 1;
+		} else if (c == '}' || c == ']') {
+			if (depth > 0)
+				depth--;
+		} else if (c == ',' && depth == 1) {
+			expect_key = true;
+		}
+	}
+	*count = keys;
+	return 0;
+}
+
+static int get_string(json_object *doc, const char *key, const char *missing, const char *wrong_type,
+		      const char **val, size_t *len, const char **why)
+{
+	json_object *o;
+
+	if (!json_object_object_get_ex(doc, key, &o))
+		return fail(why, -EBADMSG, missing);
+	if (!json_object_is_type(o, json_type_string))
+		return fail(why, -EBADMSG, wrong_type);
+	*val = json_object_get_string(o);
+	*len = (size_t)json_object_get_string_len(o);
+	return 0;
+}
+
+void rootsig_free(struct root_signature *s)
+{
+	if (!s)
+		return;
+	free(s->pkcs7);
+	s->pkcs7 = NULL;
+	s->pkcs7_len = 0;
+}
+
+int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const char **why)
+{
+	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
+	_cleanup_(json_object_putp) json_object *doc = NULL;
+	_cleanup_free_ uint8_t *der = NULL;
+	const char *text = buf, *hash, *fpr, *sig;
+	size_t n, keys, hash_len, fpr_len, sig_len;
+	ssize_t der_len;
+	size_t olen;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!buf)
+		len = 0;
+	/* Never look further than one byte past the limit, whatever was read. */
+	n = strnlen(text ? text : "", len < ROOTSIG_DOC_MAX + 1 ? len : ROOTSIG_DOC_MAX + 1);
+	if (n > ROOTSIG_DOC_MAX)
+		return fail(why, -EFBIG, "document larger than 64 KiB");
+	if (n == 0)
+		return fail(why, -ENODATA, "no document (empty, or only NUL bytes)");
+
+	tok = json_tokener_new_ex(JSON_DEPTH);
+	if (!tok)
+		return fail(why, -ENOMEM, "out of memory");
+	/* Strict still takes NaN and Infinity: harmless, ours must be strings. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	doc = json_tokener_parse_ex(tok, text, (int)n);
+	switch (json_tokener_get_error(tok)) {
+	case json_tokener_success:
+		break;
+	case json_tokener_continue:
+		return fail(why, -EBADMSG, "not JSON (the document ends early)");
+	case json_tokener_error_depth:
+		return fail(why, -EBADMSG, "not JSON (nested too deeply)");
+	case json_tokener_error_memory:
+		return fail(why, -ENOMEM, "out of memory");
+	default:
+		return fail(why, -EBADMSG, "not JSON");
+	}
+	/* Strict json-c refuses trailing non-whitespace itself; not relying on it costs nothing. */
+	for (size_t i = json_tokener_get_parse_end(tok); i < n; i++)
+		if (!strchr(" \t\r\n", text[i]))
+			return fail(why, -EBADMSG, "not JSON (data after the object)");
+	if (!json_object_is_type(doc, json_type_object))
+		return fail(why, -EBADMSG, "not a JSON object");
+	if (count_top_level_keys(text, n, &keys) < 0)
+		return fail(why, -EBADMSG, "escaped object key");
+	if (keys != (size_t)json_object_object_length(doc))
+		return fail(why, -EBADMSG, "duplicate object key");
+
+	r = get_string(doc, "rootHash", "no rootHash field", "rootHash is not a string", &hash, &hash_len, why);
+	if (r < 0)
+		return r;
+	r = get_string(doc, "signature", "no signature field", "signature is not a string", &sig, &sig_len, why);
+	if (r < 0)
+		return r;
+	r = get_string(doc, "certificateFingerprint", "no certificateFingerprint field",
+		       "certificateFingerprint is not a string", &fpr, &fpr_len, why);
+	if (r < 0)
+		return r;
+
+	if (hash_len < 2 * ROOT_HASH_MIN || hash_len > 2 * ROOT_HASH_MAX || hash_len % 2 ||
+	    !is_lower_hex(hash, hash_len))
+		return fail(why, -EBADMSG, "rootHash is not 64-128 lowercase hex digits");
+	if (fpr_len != 2 * sizeof(out->cert_fingerprint) || !is_lower_hex(fpr, fpr_len))
+		return fail(why, -EBADMSG, "certificateFingerprint is not 64 lowercase hex digits");
+	der_len = base64_canonical_len(sig, sig_len);
+	if (der_len <= 0)
+		return fail(why, -EBADMSG, "signature is not canonical base64");
+	if (der_len > ROOTSIG_PKCS7_MAX)
+		return fail(why, -EBADMSG, "signature larger than 16 KiB");
+	der = malloc((size_t)der_len);
+	if (!der)
+		return fail(why, -ENOMEM, "out of memory");
+	if (mbedtls_base64_decode(der, (size_t)der_len, &olen, (const unsigned char *)sig, sig_len) != 0 ||
+	    olen != (size_t)der_len)
+		return fail(why, -EBADMSG, "signature is not canonical base64");
+
+	memcpy(out->root_hash_hex, hash, hash_len);
+	out->root_hash_hex[hash_len] = '\0';
+	unhex(hash, hash_len, out->root_hash);
+	out->root_hash_len = hash_len / 2;
+	unhex(fpr, fpr_len, out->cert_fingerprint);
+	out->pkcs7 = TAKE_PTR(der);
+	out->pkcs7_len = olen;
+	return 0;
+}
+
+/* 8-4-4-4-12 hex digits, either case. */
+static int parse_uuid(const char *s, uint8_t out[16])
+{
+	size_t j = 0;
+
+	if (!s || strnlen(s, 37) != 36)
+		return -EINVAL;
+	for (size_t i = 0; i < 36;) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i++] != '-')
+				return -EINVAL;
+			continue;
+		}
+		hi = hexval(s[i]);
+		lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[j++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	return 0;
+}
+
+int rootsig_check_uuids(const struct root_signature *s, const char *root_uuid,
+			const char *verity_uuid, const char **why)
+{
+	uint8_t root[16], verity[16];
+
+	if (parse_uuid(root_uuid, root) < 0)
+		return fail(why, -EINVAL, "root partition UUID is malformed");
+	if (parse_uuid(verity_uuid, verity) < 0)
+		return fail(why, -EINVAL, "verity partition UUID is malformed");
+	if (s->root_hash_len < ROOT_HASH_MIN || s->root_hash_len > ROOT_HASH_MAX)
+		return fail(why, -EINVAL, "no root hash");
+	if (memcmp(root, s->root_hash, 16) != 0)
+		return fail(why, -EBADMSG, "root partition UUID is not the first 128 bits of the root hash");
+	if (memcmp(verity, s->root_hash + s->root_hash_len - 16, 16) != 0)
+		return fail(why, -EBADMSG, "verity partition UUID is not the last 128 bits of the root hash");
+	return 0;
+}
+
+int trust_store_new(struct trust_store **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+size_t trust_store_count(const struct trust_store *ts)
+{
+	return ts ? ts->n : 0;
+}
+
+void trust_store_free(struct trust_store *ts)
+{
+	if (!ts)
+		return;
+	for (size_t i = 0; i < ts->n; i++)
+		trusted_cert_freep(&ts->certs[i]);
+	free(ts);
+}
+
+static const struct trusted_cert *trust_store_find(const struct trust_store *ts, const uint8_t fpr[32])
+{
+	for (size_t i = 0; i < ts->n; i++)
+		if (memcmp(ts->certs[i]->fingerprint, fpr, 32) == 0)
+			return ts->certs[i];
+	return NULL;
+}
+
+/* Returns 0 when added, 1 when it was there already, or a negative errno. */
+static int trust_store_add(struct trust_store *ts, const void *der, size_t len,
+			   const struct trusted_cert **added)
+{
+	_cleanup_(trusted_cert_freep) struct trusted_cert *c = NULL;
+	uint8_t fpr[32];
+	mbedtls_pk_type_t type;
+	int r;
+
+	if (len == 0 || len > TRUST_CERT_MAX)
+		return -EBADMSG;
+	if (mbedtls_sha256(der, len, fpr, 0) != 0)
+		return -EIO;
+	*added = trust_store_find(ts, fpr);
+	if (*added)
+		return 1;
+	if (ts->n == TRUST_STORE_MAX)
+		return -E2BIG;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	mbedtls_x509_crt_init(&c->crt);
+	r = mbedtls_x509_crt_parse_der(&c->crt, der, len);
+	if (r == MBEDTLS_ERR_X509_ALLOC_FAILED)
+		return -ENOMEM;
+	/* The fingerprint covers the file: bytes after the certificate would be unsigned noise in it. */
+	if (r != 0 || c->crt.raw.len != len)
+		return -EBADMSG;
+	type = mbedtls_pk_get_type(&c->crt.pk);
+	if (type != MBEDTLS_PK_RSA && type != MBEDTLS_PK_ECKEY)
+		return -EBADMSG;
+	if (type == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&c->crt.pk) < 2048)
+		return -EKEYREJECTED;
+	memcpy(c->fingerprint, fpr, sizeof(fpr));
+	*added = c;
+	ts->certs[ts->n++] = TAKE_PTR(c);
+	return 0;
+}
+
+int trust_store_add_der(struct trust_store *ts, const void *der, size_t len)
+{
+	const struct trusted_cert *c;
+	int r = trust_store_add(ts, der, len, &c);
+
+	return r < 0 ? r : 0;
+}
+
+static int only_der(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return e->d_name[0] != '.' && n > 4 && strcmp(e->d_name + n - 4, ".der") == 0;
+}
+
+/* Reads a small regular file; sets @why for what is not a system call's error. */
+static int read_file(const char *path, uint8_t *buf, size_t max, size_t *len, const char **why)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	size_t got = 0;
+
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return fail(why, -EBADMSG, "not a regular file");
+	if ((uint64_t)st.st_size > max)
+		return fail(why, -EFBIG, "larger than 64 KiB");
+	while (got < max) {
+		ssize_t k = read(fd, buf + got, max - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return negative_errno();
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	*len = got;
+	return 0;
+}
+
+int trust_store_load_dir(struct trust_store **out, const char *dir)
+{
+	_cleanup_(trust_store_freep) struct trust_store *ts = NULL;
+	_cleanup_(dirents_free) struct dirents d = { NULL, 0 };
+	_cleanup_free_ uint8_t *buf = NULL;
+	int r;
+
+	*out = NULL;
+	d.n = scandir(dir, &d.v, only_der, alphasort);
+	if (d.n < 0) {
+		d.n = 0;
+		return negative_errno();
+	}
+	r = trust_store_new(&ts);
+	if (r < 0)
+		return r;
+	buf = malloc(TRUST_CERT_MAX);
+	if (!buf)
+		return -ENOMEM;
+
+	for (int i = 0; i < d.n; i++) {
+		const struct trusted_cert *c;
+		const char *why = NULL;
+		char path[4096], subject[256], fpr[65];
+		size_t len = 0;
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, d.v[i]->d_name) >= sizeof(path))
+			continue;
+		r = read_file(path, buf, TRUST_CERT_MAX, &len, &why);
+		if (r < 0 && why) {
+			log_warning("skipping trusted certificate %s: %s", path, why);
+			continue;
+		}
+		if (r < 0) {
+			log_errno(LOG_WARNING, r, "skipping trusted certificate %s", path);
+			continue;
+		}
+		r = trust_store_add(ts, buf, len, &c);
+		if (r == -ENOMEM)
+			return r;
+		if (r == -E2BIG) {
+			log_warning("skipping trusted certificate %s: more than %d certificates", path,
+				    TRUST_STORE_MAX);
+			continue;
+		}
+		if (r == -EKEYREJECTED) {
+			log_warning("skipping trusted certificate %s: RSA key shorter than 2048 bits", path);
+			continue;
+		}
+		if (r < 0) {
+			log_warning("skipping trusted certificate %s: not one DER X.509 certificate with an RSA or EC key",
+				    path);
+			continue;
+		}
+		hex(c->fingerprint, sizeof(c->fingerprint), fpr);
+		if (r == 1) {
+			log_debug("trusted certificate %s: same as an earlier one (fingerprint %s)", path, fpr);
+			continue;
+		}
+		if (mbedtls_x509_dn_gets(subject, sizeof(subject), &c->crt.subject) < 0)
+			snprintf(subject, sizeof(subject), "?");
+		log_debug("trusted certificate %s: \"%s\", fingerprint %s", path, subject, fpr);
+	}
+	if (ts->n == 0)
+		return -ENOKEY;
+	*out = TAKE_PTR(ts);
+	return 0;
+}
+
+/* Tags too: mbedtls reads a serial number tagged [2] like an INTEGER. */
+static bool same_buf(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
+{
+	return a->tag == b->tag && a->len == b->len && a->p && b->p && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/*
+ * The signer's signature algorithm must fit the trusted key: OpenSSL names
+ * RSA PKCS#1 v1.5 signatures by the key (rsaEncryption) and ECDSA ones by
+ * algorithm and digest (ecdsa-with-SHA256); accept both spellings, and no
+ * digest other than the signer's.  mbedtls' own verify ignores this field.
+ */
+static bool sig_alg_fits(const mbedtls_x509_buf *oid, mbedtls_md_type_t md, const mbedtls_pk_context *key)
+{
+	mbedtls_pk_type_t key_type = mbedtls_pk_get_type(key), pk;
+	mbedtls_md_type_t sig_md;
+
+	if (mbedtls_oid_get_pk_alg(oid, &pk) == 0)
+		return (pk == MBEDTLS_PK_RSA && key_type == MBEDTLS_PK_RSA) ||
+		       (pk == MBEDTLS_PK_ECKEY && key_type == MBEDTLS_PK_ECKEY);
+	if (mbedtls_oid_get_sig_alg(oid, &sig_md, &pk) == 0)
+		return sig_md == md && ((pk == MBEDTLS_PK_RSA && key_type == MBEDTLS_PK_RSA) ||
+					(pk == MBEDTLS_PK_ECDSA && key_type == MBEDTLS_PK_ECKEY));
+	return false;
+}
+
+int rootsig_verify(const struct root_signature *s, const struct trust_store *ts, const char **why)
+{
+	_cleanup_(pkcs7_freep) mbedtls_pkcs7 p7;
+	const mbedtls_pkcs7_signer_info *signer;
+	const struct trusted_cert *c;
+	const mbedtls_md_info_t *md_info;
+	mbedtls_md_type_t md;
+	uint8_t digest[MBEDTLS_MD_MAX_SIZE];
+	int r;
+
+	mbedtls_pkcs7_init(&p7);
+	if (!s->pkcs7 || !s->pkcs7_len || !ts)
+		return fail(why, -EINVAL, "nothing to verify");
+
+	r = mbedtls_pkcs7_parse_der(&p7, s->pkcs7, s->pkcs7_len);
+	if (r == MBEDTLS_ERR_PKCS7_ALLOC_FAILED)
+		return fail(why, -ENOMEM, "out of memory");
+	if (r == MBEDTLS_ERR_PKCS7_FEATURE_UNAVAILABLE)
+		return fail(why, -EBADMSG, "unsupported PKCS#7 (attached content, or several certificates)");
+	if (r != MBEDTLS_PKCS7_SIGNED_DATA)
+		return fail(why, -EBADMSG, "malformed PKCS#7 (or one with signed attributes)");
+	if (p7.signed_data.no_of_signers != 1)
+		return fail(why, -EBADMSG, "PKCS#7 does not have exactly one signer");
+	signer = &p7.signed_data.signers;
+	if (mbedtls_oid_get_md_alg(&signer->alg_identifier, &md) != 0 ||
+	    (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512))
+		return fail(why, -EBADMSG, "digest algorithm is not SHA-256, SHA-384 or SHA-512");
+
+	c = trust_store_find(ts, s->cert_fingerprint);
+	if (!c)
+		return fail(why, -ENOKEY, "no trusted certificate has this fingerprint");
+	/*
+	 * Not needed for trust (the key decides), but a signer naming another
+	 * certificate is not what any signing tool writes: refusing it leaves
+	 * no part of the PKCS#7 that can change while it still verifies.
+	 */
+	if (!same_buf(&signer->issuer_raw, &c->crt.issuer_raw) || !same_buf(&signer->serial, &c->crt.serial))
+		return fail(why, -EKEYREJECTED, "PKCS#7 signer is not the certificate with this fingerprint");
+	if (!sig_alg_fits(&signer->sig_alg_identifier, md, &c->crt.pk))
+		return fail(why, -EBADMSG, "signature algorithm does not fit the digest and the certificate's key");
+
+	md_info = mbedtls_md_info_from_type(md);
+	if (!md_info || mbedtls_md(md_info, (const unsigned char *)s->root_hash_hex,
+				   strlen(s->root_hash_hex), digest) != 0)
+		return fail(why, -EBADMSG, "digest algorithm is not available");
+	r = mbedtls_pk_verify((mbedtls_pk_context *)&c->crt.pk, md, digest, mbedtls_md_get_size(md_info),
+			      signer->sig.p, signer->sig.len);
+	if (r != 0)
+		return fail(why, -EKEYREJECTED, "signature does not verify");
+	return 0;
+}

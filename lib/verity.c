@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+#include "verity.h"
+
+#include <errno.h>
+#include <libcryptsetup.h>
+
+#include "log.h"
+#include "util.h"
+
+static void crypt_freep(struct crypt_device **cd)
+{
+	if (*cd)
+		crypt_free(*cd);
+}
+
+static void cryptsetup_log(int level, const char *msg, void *usrptr)
+{
+	size_t n = strlen(msg);
+
+	(void)usrptr;
+	/* libcryptsetup ends its lines itself. */
+	while (n && msg[n - 1] == '\n')
+		n--;
+	log_msg(level == CRYPT_LOG_ERROR ? LOG_WARNING : LOG_DEBUG, "libcryptsetup: %.*s", (int)n, msg);
+}
+
+void cryptsetup_log_setup(void)
+{
+	crypt_set_log_callback(NULL, cryptsetup_log, NULL);
+	if (log_get_max_level() >= LOG_DEBUG)
+		crypt_set_debug_level(CRYPT_DEBUG_ALL);
+}
+
+int verity_open(const char *name, const char *data_dev, const char *hash_dev,
+		const uint8_t *root_hash, size_t root_hash_len)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	/*
+	 * No CRYPT_VERITY_CHECK_HASH: it reads the whole data device at
+	 * activation.  The kernel checks every block on read instead, and a
+	 * wrong root hash fails the first read (the mount).
+	 */
+	struct crypt_params_verity params = { .data_device = data_dev };
+	int r;
+
+	r = crypt_init(&cd, hash_dev);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "verity: cannot open hash device %s", hash_dev);
+	r = crypt_load(cd, CRYPT_VERITY, &params);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "verity: no valid verity superblock on %s", hash_dev);
+	r = crypt_activate_by_volume_key(cd, name, (const char *)root_hash, root_hash_len,
+					 CRYPT_ACTIVATE_READONLY);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "verity: cannot activate %s (%s with hashes on %s)", name,
+				 data_dev, hash_dev);
+	return 0;
+}
+
+int verity_close(const char *name)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	int r;
+
+	r = crypt_init_by_name(&cd, name);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot find /dev/mapper/%s", name);
+	r = crypt_deactivate(cd, name);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot deactivate /dev/mapper/%s", name);
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RAMPART_VERITY_H
+#define RAMPART_VERITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Activates /dev/mapper/@name: @data_dev checked block by block by the
+ * kernel against the hash tree on @hash_dev, whose top must equal
+ * @root_hash (already verified by the caller).  Read-only.
+ */
+int verity_open(const char *name, const char *data_dev, const char *hash_dev,
+		const uint8_t *root_hash, size_t root_hash_len);
+
+/* Removes /dev/mapper/@name; absent is fine. */
+int verity_close(const char *name);
+
+/* Routes libcryptsetup's messages into rampart's log (debug level and errors). */
+void cryptsetup_log_setup(void);
+
+#endif
