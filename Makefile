@@ -64,6 +64,8 @@ test_log_SRCS        := lib/log.c
 test_machine_SRCS    := lib/machine.c
 test_slots_SRCS      := lib/slots.c lib/gpt.c
 test_efivar_SRCS     := lib/efivar.c lib/log.c
+test_swap_SRCS       := lib/swap.c lib/log.c
+test_repart_SRCS     := lib/repart.c lib/gpt.c lib/log.c
 
 .SECONDEXPANSION:
 $(BUILD)/host/%: test/unit/%.c $$(%_SRCS) $(HEADERS) | host-deps
@@ -73,6 +75,7 @@ $(BUILD)/host/%: test/unit/%.c $$(%_SRCS) $(HEADERS) | host-deps
 unit-test: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 	@mkdir -p $(RESULTS)
 	@test/run-unit.sh $(RESULTS)/unit.txt $^
+	@test/check-refusal-ids.sh $(RESULTS)/refusal-ids.txt
 
 # Unit tests of code that needs the static stack: musl, against the sysroot.
 include test/libs.mk
@@ -116,10 +119,14 @@ $(BUILD)/ovmf/vars.fd: $(KEYDIR)/db.crt tools/ovmf-vars.sh
 	@mkdir -p $(dir $@)
 	tools/ovmf-vars.sh $(KEYDIR) $@
 
-# /init, busybox for the debug shell, the certificates root images may be signed with.
-$(BUILD)/initramfs.zst: $(BUILD)/init $(BUILD)/kernel.dir $(KEYDIR)/image.der initramfs/build.sh initramfs/modules.list
+# /init, busybox for the debug shell, the certificates root images may be
+# signed with, mke2fs for first-boot /var, the partition definitions.
+REPART_DEFS := $(sort $(wildcard initramfs/repart.d/*.conf))
+$(BUILD)/initramfs.zst: $(BUILD)/init $(BUILD)/kernel.dir $(KEYDIR)/image.der initramfs/build.sh initramfs/modules.list $(REPART_DEFS)
 	initramfs/build.sh $@ $(KERNEL_DIR) $(BUILD)/init \
-		/bin/busybox=bin/busybox $(KEYDIR)/image.der=etc/rampart/trusted/image.der
+		/bin/busybox=bin/busybox $(KEYDIR)/image.der=etc/rampart/trusted/image.der \
+		$(SYSROOT)/sbin/mke2fs=sbin/mke2fs \
+		$(foreach f,$(REPART_DEFS),$(f)=etc/rampart/repart.d/$(notdir $(f)))
 	@mkdir -p $(BUILD)/sbom
 	@cp $@.sbom.tsv $(BUILD)/sbom/initramfs.tsv
 	@cp $(SYSROOT)/manifest.tsv $(BUILD)/sbom/stack.tsv
@@ -131,9 +138,10 @@ $(BUILD)/uki/%.efi: uki/cmdline.% $(BUILD)/initramfs.zst $(KEYDIR)/db.crt uki/bu
 		--cmdline $< --os-release uki/os-release.in --version-id $(IMAGE_VERSION) \
 		--key $(KEYDIR)/db.key --cert $(KEYDIR)/db.crt --out $@
 
-$(BUILD)/images/root-%.erofs: tools/mkroot.sh tools/testos/init
+# The test OS carries rampart's binary for its try-unseal check.
+$(BUILD)/images/root-%.erofs: tools/mkroot.sh tools/testos/init $(BUILD)/init
 	@mkdir -p $(dir $@)
-	tools/mkroot.sh $@ $*
+	RAMPART_TOOL=$(abspath $(BUILD)/init) tools/mkroot.sh $@ $*
 
 # The image a user ships: ESP with the production UKI, one signed root slot.
 $(BUILD)/images/base.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-$(IMAGE_VERSION).erofs tools/mkdisk.sh

@@ -8,6 +8,7 @@
 #include "machine.h"
 #include "probe.h"
 #include "slots.h"
+#include "tpm2.h"
 
 /* The boot, in order; init/states.c holds the table that links them. */
 enum boot_state {
@@ -38,6 +39,31 @@ struct slot_refusal {
 	char reason[256];
 };
 
+/* A LUKS2 volume rampart opens: /var or /var/tmp. */
+struct volume {
+	const char *name;       /* device-mapper name: "var", "tmp" */
+	const char *label;      /* final GPT label */
+	const char *mountpoint; /* inside the new root */
+	enum part_role role;
+	const struct partition *part;
+	int pending;            /* created by repart, never held data: may be formatted */
+	const char *outcome;    /* "opened", "formatted", ... for the report */
+};
+
+struct storage {
+	struct volume vols[2];
+	struct tpm2 *tpm;
+	struct tpm2_sealed sealed;
+	uint8_t secret[32];     /* the volume secret; wiped at lock */
+	int have_secret;
+	const char *tpm_outcome;
+	char created[8][GPT_LABEL_MAX + 16]; /* partitions added on this boot */
+	size_t n_created;
+	char pcr7_before[65], pcr7_after[65];
+	int locked;
+	const char *swap;       /* handed to the OS, or NULL */
+};
+
 #define NEW_ROOT "/sysroot"
 
 struct boot {
@@ -61,7 +87,32 @@ struct boot {
 	char root_label[GPT_LABEL_MAX];
 	char root_hash[129];
 	char root_choice[128];  /* why this slot */
+
+	struct storage st;
 };
+
+/* The storage states (init/storage.c). */
+int state_repart(void *ctx);
+int state_unseal(void *ctx);
+int state_open_storage(void *ctx);
+int state_lock(void *ctx);
+
+/* Extends PCR 7 so the volume secret cannot be unsealed again in this boot; wipes it. */
+int boot_lock(struct boot *b);
+
+/*
+ * Runs busybox sh on the console if the command line allows it
+ * (rampart.debug=shell), after extending PCR 7; returns when it exits.
+ * -EPERM if not allowed.
+ */
+int debug_shell(struct boot *b, const char *why);
+
+/* rampart.test-stop=STEP: tests stop the machine here, as a power cut would. */
+void test_stop(const struct boot *b, const char *step);
+
+/* What an operator can do about refusal @id (init/refusals.c). */
+const char *refusal_advice(const char *id);
+int refusal_known(const char *id);
 
 /* Writes /run/rampart/boot.json from @b. */
 int boot_report_write(const struct boot *b);

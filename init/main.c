@@ -11,6 +11,9 @@
 
 #include "boot.h"
 #include "log.h"
+#include "luks.h"
+#include "tpm2.h"
+#include "tpm2_token.h"
 #include "pid1.h"
 #include "util.h"
 
@@ -45,6 +48,43 @@ static void on_bad_transition(void *ctx, int state, int next)
 		    next);
 }
 
+/*
+ * "rampart try-unseal DEV", for a running OS: tries to unseal the secret of
+ * DEV's systemd-tpm2 token.  After rampart's lock this must fail; the
+ * secret itself is never printed.
+ */
+static int try_unseal(const char *dev)
+{
+	_cleanup_free_ char *json = NULL;
+	struct tpm2_sealed sealed = { .blob = NULL };
+	struct tpm2 *tpm = NULL;
+	uint8_t secret[64];
+	size_t len = sizeof(secret);
+	const char *why = NULL;
+	int keyslot, r;
+
+	log_set_max_level(LOG_WARNING);
+	r = luks_read_token(dev, "systemd-tpm2", &json);
+	if (r < 0) {
+		printf("unseal not attempted: no systemd-tpm2 token on %s (%s)\n", dev, strerror(-r));
+		return 2;
+	}
+	r = tpm2_token_parse(json, &sealed, &keyslot, &why);
+	if (r >= 0)
+		r = tpm2_open(&tpm, "device:/dev/tpmrm0");
+	if (r >= 0)
+		r = tpm2_unseal(tpm, &sealed, secret, &len, &why);
+	explicit_wipe(secret, sizeof(secret));
+	tpm2_close(tpm);
+	tpm2_sealed_free(&sealed);
+	if (r >= 0) {
+		printf("unseal succeeded on %s: the volume secret is NOT locked away\n", dev);
+		return 1;
+	}
+	printf("unseal refused on %s: %s (%s)\n", dev, why ? why : "error", strerror(-r));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct boot boot;
@@ -59,6 +99,8 @@ int main(int argc, char **argv)
 		printf("rampart %s\n", RAMPART_VERSION);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "try-unseal"))
+		return try_unseal(argv[2]);
 	if (getpid() != 1) {
 		fprintf(stderr, "rampart: refusing to run: not PID 1\n");
 		return 1;

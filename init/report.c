@@ -70,6 +70,34 @@ static json_object *report_root(const struct boot *b)
 	return root;
 }
 
+static json_object *report_storage(const struct boot *b)
+{
+	json_object *st = json_object_new_object(), *created = json_object_new_array();
+	json_object *vols = json_object_new_array();
+
+	for (size_t i = 0; i < b->st.n_created; i++)
+		json_object_array_add(created, json_str(b->st.created[i]));
+	json_object_object_add(st, "partitions_created", created);
+	for (size_t i = 0; i < ARRAY_SIZE(b->st.vols); i++) {
+		const struct volume *v = &b->st.vols[i];
+		json_object *o;
+
+		if (!v->name)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_str(v->name));
+		json_object_object_add(o, "device", json_str(v->part ? v->part->devnode : NULL));
+		json_object_object_add(o, "outcome", json_str(v->outcome ? v->outcome : "not opened"));
+		json_object_array_add(vols, o);
+	}
+	json_object_object_add(st, "volumes", vols);
+	json_object_object_add(st, "swap", json_str(b->st.swap ? b->st.swap : "none"));
+	json_object_object_add(st, "tpm", json_str(b->st.tpm_outcome ? b->st.tpm_outcome : "not used"));
+	json_object_object_add(st, "pcr7_before_lock", json_str(b->st.pcr7_before));
+	json_object_object_add(st, "pcr7_after_lock", json_str(b->st.pcr7_after));
+	return st;
+}
+
 int boot_report_write(const struct boot *b)
 {
 	_cleanup_(json_putp) json_object *report = json_object_new_object();
@@ -80,6 +108,7 @@ int boot_report_write(const struct boot *b)
 	json_object_object_add(report, "rampart_version", json_str(RAMPART_VERSION));
 	json_object_object_add(report, "states", report_states(b));
 	json_object_object_add(report, "root", report_root(b));
+	json_object_object_add(report, "storage", report_storage(b));
 
 	if (mkdir(REPORT_DIR, 0755) < 0 && errno != EEXIST)
 		return log_errno(LOG_WARNING, errno, "cannot create %s", REPORT_DIR);

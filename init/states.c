@@ -16,6 +16,7 @@
 #include "boot.h"
 #include "efivar.h"
 #include "log.h"
+#include "luks.h"
 #include "modules.h"
 #include "pid1.h"
 #include "rootsig.h"
@@ -85,14 +86,14 @@ static int state_setup(void *ctx)
 	return ST_PROBE;
 }
 
-/*
- * Storage states that do not exist yet pass on: nothing has been unsealed,
- * so there is nothing to protect yet, and the root is verified.
- */
-static int not_implemented_yet(struct boot *b, int next)
+void test_stop(const struct boot *b, const char *step)
 {
-	log_warning("%s: not implemented yet; skipped (no storage is opened)", boot_table[b->current].name);
-	return next;
+	if (strcmp(b->opts.test_stop, step) != 0)
+		return;
+	/* No sync, no clean-up: the harness kills the machine on this line. */
+	log_notice("test-stop: stopped at %s (rampart.test-stop=)", step);
+	for (;;)
+		pause();
 }
 
 static void sleep_ms(unsigned ms)
@@ -146,11 +147,6 @@ static int state_probe(void *ctx)
 	snprintf(b->boot_disk, sizeof(b->boot_disk), "%s", b->table.parts[idx].disk);
 	log_info("boot disk %s (%zu disks, %zu partitions seen)", b->boot_disk, b->table.disks, b->table.n);
 	return ST_REPART;
-}
-
-static int state_repart(void *ctx)
-{
-	return not_implemented_yet(ctx, ST_VERIFY_ROOT);
 }
 
 static void trust_store_freep(struct trust_store **t)
@@ -249,7 +245,7 @@ static int try_slot(struct boot *b, const struct slot *s, const struct trust_sto
 	if (mount("/dev/mapper/" ROOT_DM_NAME, NEW_ROOT, "erofs", MS_RDONLY, NULL) < 0) {
 		r = -errno;
 		slot_refused(b, s, "root-mount", "/dev/mapper/%s (erofs): %s", ROOT_DM_NAME, strerror(-r));
-		verity_close(ROOT_DM_NAME);
+		crypt_close(ROOT_DM_NAME);
 		return r;
 	}
 	r = root_init_executable(NEW_ROOT, b->opts.init);
@@ -257,7 +253,7 @@ static int try_slot(struct boot *b, const struct slot *s, const struct trust_sto
 		slot_refused(b, s, "root-init", "%s in the root cannot be executed: %s", b->opts.init,
 			     strerror(-r));
 		umount2(NEW_ROOT, MNT_DETACH);
-		verity_close(ROOT_DM_NAME);
+		crypt_close(ROOT_DM_NAME);
 		return r;
 	}
 	snprintf(b->root_label, sizeof(b->root_label), "%s", s->label);
@@ -308,27 +304,16 @@ static int state_verify_root(void *ctx)
 			   b->n_slots);
 }
 
-static int state_unseal(void *ctx)
-{
-	return not_implemented_yet(ctx, ST_OPEN_STORAGE);
-}
-
-static int state_open_storage(void *ctx)
-{
-	return not_implemented_yet(ctx, ST_LOCK);
-}
-
-static int state_lock(void *ctx)
-{
-	return not_implemented_yet(ctx, ST_SWITCH_ROOT);
-}
-
 static int state_switch_root(void *ctx)
 {
 	struct boot *b = ctx;
 	int r;
 
 	boot_report_write(b);
+	/* The root's init gets no handle on the TPM from us. */
+	tpm2_close(b->st.tpm);
+	b->st.tpm = NULL;
+	tpm2_sealed_free(&b->st.sealed);
 	log_notice("switching to the root of slot %s, executing %s", b->root_label, b->opts.init);
 	b->init_argv[0] = b->opts.init;
 	r = switch_root(NEW_ROOT, b->opts.init, b->init_argv);
@@ -343,8 +328,14 @@ static int state_failed(void *ctx)
 
 	if (!r->id)
 		boot_refuse(b, "internal", "state machine", 0, "failure state entered without a refusal");
+	/* Whatever failed, nothing after this point may unseal the volume secret. */
+	if (boot_lock(b) < 0 && b->st.tpm)
+		log_error("could not extend PCR 7 after the failure");
 	log_error("boot failed in state %s: [%s] %s: %s", boot_table[r->state].name, r->id, r->object,
 		  r->reason);
+	log_error("what to do: %s", refusal_advice(r->id));
+	if (b->opts.debug_shell)
+		debug_shell(b, "the boot failed");
 	return ST_HALT;
 }
 

@@ -56,19 +56,3 @@ int verity_open(const char *name, const char *data_dev, const char *hash_dev,
 				 data_dev, hash_dev);
 	return 0;
 }
-
-int verity_close(const char *name)
-{
-	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
-	int r;
-
-	r = crypt_init_by_name(&cd, name);
-	if (r == -ENODEV)
-		return 0;
-	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot find /dev/mapper/%s", name);
-	r = crypt_deactivate(cd, name);
-	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot deactivate /dev/mapper/%s", name);
-	return 0;
-}

@@ -13,9 +13,6 @@
 int verity_open(const char *name, const char *data_dev, const char *hash_dev,
 		const uint8_t *root_hash, size_t root_hash_len);
 
-/* Removes /dev/mapper/@name; absent is fine. */
-int verity_close(const char *name);
-
 /* Routes libcryptsetup's messages into rampart's log (debug level and errors). */
 void cryptsetup_log_setup(void);
 

@@ -11,12 +11,17 @@
 
 LIBTEST_DIR     := $(BUILD)/musl-test
 LIBTEST_FIXTURES := $(LIBTEST_DIR)/fixtures
-LIB_UNIT_TESTS  := test_rootsig test_boot_table
+LIB_UNIT_TESTS  := test_rootsig test_boot_table test_repart_apply test_tpm2_token test_tpm2
 
 # What each test links besides itself.
 test_rootsig_LIBSRCS    := lib/rootsig.c lib/log.c
 test_rootsig_LDFLAGS    := -Wl,--wrap=malloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=free
-test_boot_table_LIBSRCS := init/states.c init/report.c $(LIB_SRCS)
+test_boot_table_LIBSRCS := $(filter-out init/main.c,$(INIT_SRCS)) $(LIB_SRCS)
+test_tpm2_token_LIBSRCS := lib/tpm2_token.c lib/tpm2.c lib/log.c
+test_tpm2_token_LDFLAGS := -Wl,--wrap=malloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=free
+test_tpm2_LIBSRCS       := lib/tpm2.c lib/log.c
+test_tpm2_LDFLAGS       := -Wl,--wrap=malloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=free
+test_repart_apply_LIBSRCS := lib/repart_apply.c lib/repart.c lib/gpt.c lib/log.c
 
 LIBTEST_CFLAGS  := $(WARN) $(DEFS) $(INCLUDES) -g -O1 -fno-omit-frame-pointer \
                    -fstack-protector-strong -fsanitize=undefined \

@@ -13,6 +13,8 @@
 #   BUSYBOX            the statically linked busybox to install
 #                      (default /bin/busybox, Debian's busybox-static)
 #   TESTOS_UUID        file system UUID (default: derived from VERSION)
+#   RAMPART_TOOL       if set, installed as /usr/bin/rampart (the tests use
+#                      its try-unseal mode from the running OS)
 #
 # Files are stored uncompressed and without inline tails (-E noinline_data),
 # so every file's data sits in whole blocks of its own: flipping a byte of
@@ -66,6 +68,9 @@ install -m 0755 "$busybox" bin/busybox
 	[ -e "$path" ] || [ -L "$path" ] || ln -s /bin/busybox "$path"
 done
 install -m 0755 "$here/testos/init" sbin/init
+if [ -n "${RAMPART_TOOL:-}" ]; then
+	install -m 0755 "$RAMPART_TOOL" usr/bin/rampart
+fi
 
 cat >etc/os-release <<EOF
 NAME="rampart test OS"

@@ -12,7 +12,7 @@ results=$1; shift
 here=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 TEST_CMDLINE="console=ttyS0 panic=-1 rampart.on-failure=poweroff"
-DEFAULT_STOP='TESTOS: done|rampart: (powering off|halted|rebooting)|Kernel panic|Access Denied'
+DEFAULT_STOP='TESTOS: done|rampart: (powering off|halted|rebooting|test-stop: )|Kernel panic|Access Denied'
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
@@ -107,6 +107,44 @@ write_sig() { # A|B FILE
 	local off=SLOT_$1_SIG_OFFSET size=SLOT_$1_SIG_SIZE
 	overwrite "${!off}" /dev/zero "${!size}"
 	overwrite "${!off}" "$2"
+}
+
+# Puts a UKI with another signed command line on the scenario's ESP.
+use_cmdline() { # CMDLINE
+	local uki
+	uki=$(uki_for "$uki_key" "$1") || fail "cannot build a UKI for: $1"
+	tools/esp-replace.sh "$dir/disk.img" "$uki" || fail "cannot put the UKI on the ESP"
+}
+
+# Boots later with firmware variables that also enrol KEYDIR2's db
+# certificate: Secure Boot's configuration, and so PCR 7, changes.
+use_extra_db() { # KEYDIR2
+	tools/ovmf-vars.sh --extra-db "$1/db.crt" "$KEYDIR" "$dir/vars-extra.fd" >/dev/null ||
+		fail "cannot make firmware variables with an extra db certificate"
+	cp "$dir/vars-extra.fd" "$dir/vars.fd"
+}
+
+use_normal_vars() {
+	cp "$BUILD/ovmf/vars.fd" "$dir/vars.fd"
+}
+
+# Sets PART_OFFSET and PART_SIZE (bytes) of the partition labelled LABEL on the scenario's disk.
+part_range() { # LABEL
+	local num info first last
+	num=$(sgdisk -p "$dir/disk.img" | awk -v l="$1" '/^Number/{p=1; next} p && $NF == l {print $1; exit}')
+	[ -n "$num" ] || fail "no partition labelled $1 (log: ${log:-})"
+	info=$(sgdisk -i "$num" "$dir/disk.img")
+	first=$(sed -n 's/^First sector: \([0-9]*\).*/\1/p' <<<"$info")
+	last=$(sed -n 's/^Last sector: \([0-9]*\).*/\1/p' <<<"$info")
+	PART_OFFSET=$((first * 512))
+	PART_SIZE=$(((last - first + 1) * 512))
+}
+
+# Sets PART_SHA to the sha256 of the bytes of the partition labelled LABEL.
+part_sha() { # LABEL
+	part_range "$1"
+	PART_SHA=$(dd if="$dir/disk.img" bs=1M iflag=skip_bytes,count_bytes skip="$PART_OFFSET" \
+		count="$PART_SIZE" status=none | sha256sum | cut -d' ' -f1)
 }
 
 # The scenario's disk image facts (tools/mkdisk.sh's .env): SLOT_A_SIG_OFFSET, ...

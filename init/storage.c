@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The storage states: repart (first boot adds partitions), unseal (the
+ * volume secret from the TPM), open-storage (LUKS2 /var and /var/tmp,
+ * encrypted swap) and lock (PCR 7 extended: no second unseal this boot).
+ *
+ * Data is never put at risk: only partitions repart created and that
+ * still carry their pending label are ever formatted.  A /var with its
+ * final label that does not open stops the boot; it is never reformatted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <mbedtls/base64.h>
+#include <mbedtls/sha256.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "exec.h"
+#include "log.h"
+#include "luks.h"
+#include "repart.h"
+#include "swap.h"
+#include "tpm2.h"
+#include "tpm2_token.h"
+#include "util.h"
+
+#define REPART_DIR "/etc/rampart/repart.d"
+#define TPM_TCTI "device:/dev/tpmrm0"
+#define TPM_DEVICE "/dev/tpmrm0"
+#define SEAL_PCR 7
+#define MEASUREMENT_LOG "/run/rampart/measurements.log"
+#define SWAP_HANDOVER "/run/rampart/swap"
+#define MKE2FS "/sbin/mke2fs"
+#define TOKEN_TYPE "systemd-tpm2"
+/*
+ * What rampart extends PCR 7 with when it leaves the initrd (or opens a
+ * debug shell): sha256 of this string.  Documented in the README.
+ */
+#define LOCK_EVENT "rampart: initrd done, volume key locked"
+
+static void hex(char *out, const uint8_t *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", in[i]);
+}
+
+/* Where the volume appears in the OS: /var, /var/tmp. */
+static const char *vol_path(const struct volume *v)
+{
+	return v->mountpoint + strlen(NEW_ROOT);
+}
+
+static const struct partition *boot_disk_partition(const struct boot *b, enum part_role role)
+{
+	for (size_t i = 0; i < b->table.n; i++)
+		if (b->table.parts[i].role == role && !strcmp(b->table.parts[i].disk, b->boot_disk))
+			return &b->table.parts[i];
+	return NULL;
+}
+
+static int reprobe(struct boot *b)
+{
+	int r = probe_partitions(&b->table);
+
+	return r < 0 ? boot_refuse(b, "probe", b->boot_disk, r, "cannot read the partition table again") : 0;
+}
+
+int state_repart(void *ctx)
+{
+	struct boot *b = ctx;
+	struct partition existing[PARTITIONS_MAX];
+	struct repart_def defs[32];
+	struct repart_new plan[16];
+	size_t n_existing = 0, n_defs = 0, n_plan = 0;
+	struct repart_geometry geo;
+	char why[256] = "";
+	int r;
+
+	r = repart_load_dir(REPART_DIR, defs, ARRAY_SIZE(defs), &n_defs);
+	if (r < 0)
+		return boot_refuse(b, "repart-definitions", REPART_DIR, r, "cannot load the partition definitions");
+	/* Mends what a power cut during an earlier write left behind, and tells the kernel. */
+	r = repart_sync(b->boot_disk);
+	if (r < 0)
+		return boot_refuse(b, "repart-disk", b->boot_disk, r, "cannot bring the partition table in order");
+	if (r > 0) {
+		r = reprobe(b);
+		if (r < 0)
+			return r;
+	}
+	r = repart_disk_geometry(b->boot_disk, &geo);
+	if (r < 0)
+		return boot_refuse(b, "repart-disk", b->boot_disk, r, "cannot read the disk's geometry");
+	for (size_t i = 0; i < b->table.n; i++)
+		if (!strcmp(b->table.parts[i].disk, b->boot_disk))
+			existing[n_existing++] = b->table.parts[i];
+
+	r = repart_plan(existing, n_existing, &geo, defs, n_defs, plan, ARRAY_SIZE(plan), &n_plan, why,
+			sizeof(why));
+	if (r < 0)
+		return boot_refuse(b, r == -ENOSPC ? "repart-no-space" : "repart-plan", b->boot_disk, 0, "%s", why);
+	if (n_plan == 0) {
+		log_info("repart: %s has every partition the definitions ask for", b->boot_disk);
+		return ST_VERIFY_ROOT;
+	}
+
+	/* Provisioning storage that no TPM can protect would be worse than not booting. */
+	if (access(TPM_DEVICE, F_OK) < 0)
+		return boot_refuse(b, "tpm-missing", TPM_DEVICE, errno,
+				   "no TPM: refusing to provision encrypted storage (nothing was changed)");
+
+	for (size_t i = 0; i < n_plan; i++) {
+		log_notice("repart: adding %s partition \"%s\", %llu MiB at %llu MiB of %s",
+			   gpt_role_name(plan[i].def->role), plan[i].label,
+			   (unsigned long long)(plan[i].size >> 20), (unsigned long long)(plan[i].start >> 20),
+			   b->boot_disk);
+		if (b->st.n_created < ARRAY_SIZE(b->st.created))
+			snprintf(b->st.created[b->st.n_created++], sizeof(b->st.created[0]), "%s:%s",
+				 gpt_role_name(plan[i].def->role), plan[i].label);
+	}
+	r = repart_apply(b->boot_disk, plan, n_plan);
+	if (r < 0)
+		return boot_refuse(b, "repart-write", b->boot_disk, r, "cannot write the new partition table");
+	test_stop(b, "repart");
+	r = reprobe(b);
+	return r < 0 ? r : ST_VERIFY_ROOT;
+}
+
+static void find_volumes(struct boot *b)
+{
+	static const struct {
+		const char *name, *label, *mountpoint;
+		enum part_role role;
+	} wanted[] = {
+		{ "var", "var", NEW_ROOT "/var", ROLE_VAR },
+		{ "tmp", "tmp", NEW_ROOT "/var/tmp", ROLE_TMP },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(wanted); i++) {
+		struct volume *v = &b->st.vols[i];
+
+		v->name = wanted[i].name;
+		v->label = wanted[i].label;
+		v->mountpoint = wanted[i].mountpoint;
+		v->role = wanted[i].role;
+		v->part = boot_disk_partition(b, v->role);
+		v->pending = v->part && !strncmp(v->part->label, REPART_PENDING_PREFIX,
+						 strlen(REPART_PENDING_PREFIX));
+	}
+}
+
+/* Unseals the secret from the token of an existing volume. */
+static int unseal_from(struct boot *b, const struct volume *v)
+{
+	_cleanup_free_ char *json = NULL;
+	const char *why = NULL;
+	size_t len = sizeof(b->st.secret);
+	int keyslot, r;
+
+	r = luks_read_token(v->part->devnode, TOKEN_TYPE, &json);
+	if (r == -EMEDIUMTYPE)
+		return boot_refuse(b, "storage-not-luks", v->part->devnode, 0,
+				   "%s is not a LUKS2 volume (or its header is damaged); it is never reformatted",
+				   vol_path(v));
+	if (r == -ENOENT)
+		return boot_refuse(b, "storage-no-token", v->part->devnode, 0,
+				   "%s has no %s token; no passphrase fallback exists", vol_path(v), TOKEN_TYPE);
+	if (r < 0)
+		return boot_refuse(b, "storage-token", v->part->devnode, r, "cannot read the LUKS2 token");
+	r = tpm2_token_parse(json, &b->st.sealed, &keyslot, &why);
+	if (r < 0)
+		return boot_refuse(b, "storage-token", v->part->devnode, 0, "malformed %s token: %s", TOKEN_TYPE, why);
+
+	r = tpm2_unseal(b->st.tpm, &b->st.sealed, b->st.secret, &len, &why);
+	if (r == -EPERM)
+		return boot_refuse(b, "tpm-pcr-mismatch", v->part->devnode, 0,
+				   "the TPM refuses to unseal: PCR 7 differs from when the secret was sealed "
+				   "(Secure Boot keys or policy changed); %s left untouched", vol_path(v));
+	if (r == -ENOKEY)
+		return boot_refuse(b, "tpm-srk-mismatch", v->part->devnode, 0,
+				   "the TPM's storage root key is not the one %s was sealed under "
+				   "(TPM cleared, or a volume from another machine)", vol_path(v));
+	if (r == -ENOLCK)
+		return boot_refuse(b, "tpm-lockout", TPM_DEVICE, 0, "the TPM is in dictionary-attack lockout");
+	if (r < 0)
+		return boot_refuse(b, "tpm-unseal", TPM_DEVICE, r, "cannot unseal: %s", why ? why : "TPM error");
+	if (len != sizeof(b->st.secret))
+		return boot_refuse(b, "tpm-unseal", v->part->devnode, 0, "the unsealed secret has the wrong size");
+	b->st.have_secret = 1;
+	b->st.tpm_outcome = "unsealed";
+	return 0;
+}
+
+int state_unseal(void *ctx)
+{
+	struct boot *b = ctx;
+	int r;
+
+	r = tpm2_open(&b->st.tpm, TPM_TCTI);
+	if (r < 0)
+		return boot_refuse(b, "tpm-missing", TPM_DEVICE, r, "no usable TPM; the storage key cannot be had");
+	/* The kernel's pool is not ready this early; everything after wants random numbers. */
+	r = tpm2_seed_kernel_rng(b->st.tpm, 64);
+	if (r < 0)
+		log_warning("could not seed the kernel's random pool from the TPM: %s", strerror(-r));
+
+	find_volumes(b);
+	for (size_t i = 0; i < ARRAY_SIZE(b->st.vols); i++) {
+		struct volume *v = &b->st.vols[i];
+
+		if (!v->part)
+			return boot_refuse(b, "storage-missing", b->boot_disk, 0, "no %s partition on the boot disk",
+					   gpt_role_name(v->role));
+		if (!v->pending && !b->st.have_secret) {
+			r = unseal_from(b, v);
+			if (r != 0)
+				return r;
+			log_info("unseal: volume secret unsealed from the token of %s", v->part->devnode);
+		}
+	}
+	if (b->st.have_secret)
+		return ST_OPEN_STORAGE;
+
+	/*
+	 * First boot: every volume is new.  The secret comes from the kernel's
+	 * pool (seeded from the TPM above), not straight from TPM2_GetRandom,
+	 * whose answer crosses the TPM bus in clear.
+	 */
+	if (getrandom(b->st.secret, sizeof(b->st.secret), 0) != (ssize_t)sizeof(b->st.secret))
+		return boot_refuse(b, "tpm-random", "/dev/urandom", errno, "cannot get a volume secret");
+	b->st.have_secret = 1;
+	r = tpm2_seal(b->st.tpm, b->st.secret, sizeof(b->st.secret), 1u << SEAL_PCR, &b->st.sealed);
+	if (r < 0)
+		return boot_refuse(b, "tpm-seal", TPM_DEVICE, r, "cannot seal the volume secret to PCR %d", SEAL_PCR);
+	b->st.tpm_outcome = "sealed a new secret";
+	log_notice("unseal: first boot: new volume secret sealed to PCR %d", SEAL_PCR);
+	return ST_OPEN_STORAGE;
+}
+
+static int make_filesystem(struct boot *b, const struct volume *v, const char *mapper)
+{
+	char *const argv[] = { MKE2FS, "-q", "-t", "ext4", "-L", (char *)v->label, (char *)mapper, NULL };
+	/* The built-in profile; no /etc/mke2fs.conf in the initramfs. */
+	char *const envp[] = { "MKE2FS_CONFIG=/nonexistent", "PATH=/sbin:/bin", NULL };
+	int r;
+
+	log_notice("open-storage: making an ext4 file system on %s (first boot, takes a moment)", mapper);
+	r = run_program(argv, envp);
+	if (r != 0)
+		return boot_refuse(b, "storage-mkfs", mapper, r < 0 ? r : 0, "mke2fs failed (exit %d)", r);
+	return 0;
+}
+
+static int format_volume(struct boot *b, struct volume *v, const char *pass, size_t pass_len, const char *mapper)
+{
+	_cleanup_free_ char *json = NULL;
+	int keyslot, r;
+
+	log_notice("open-storage: formatting %s (partition \"%s\" was created on this boot) as LUKS2 for %s",
+		   v->part->devnode, v->part->label, v->mountpoint + strlen(NEW_ROOT));
+	keyslot = luks_format(v->part->devnode, v->label, pass, pass_len);
+	if (keyslot < 0)
+		return boot_refuse(b, "storage-format", v->part->devnode, keyslot, "cannot format LUKS2");
+	r = tpm2_token_build(&b->st.sealed, keyslot, &json);
+	if (r >= 0)
+		r = luks_add_token(v->part->devnode, json, keyslot);
+	if (r < 0)
+		return boot_refuse(b, "storage-format", v->part->devnode, r, "cannot store the %s token", TOKEN_TYPE);
+	test_stop(b, v->role == ROLE_VAR ? "format-var" : "format-tmp");
+	r = luks_open(v->part->devnode, v->name, keyslot, pass, pass_len);
+	if (r < 0)
+		return boot_refuse(b, "storage-open", v->part->devnode, r, "cannot open the volume just formatted");
+	r = make_filesystem(b, v, mapper);
+	if (r != 0)
+		return r;
+	/* Only now does the partition hold something: from here on it is never formatted again. */
+	r = repart_set_label(b->boot_disk, v->part->number, v->part->label, v->label);
+	if (r < 0)
+		return boot_refuse(b, "storage-label", v->part->devnode, r, "cannot give the partition its final label");
+	v->outcome = "formatted";
+	return 0;
+}
+
+static int open_volume(struct boot *b, struct volume *v, const char *pass, size_t pass_len)
+{
+	char mapper[64];
+	int r;
+
+	snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", v->name);
+	if (v->pending) {
+		r = format_volume(b, v, pass, pass_len, mapper);
+		if (r != 0)
+			return r;
+	} else {
+		r = luks_open(v->part->devnode, v->name, LUKS_ANY_KEYSLOT, pass, pass_len);
+		if (r < 0)
+			return boot_refuse(b, "storage-open", v->part->devnode, r,
+					   "the unsealed secret does not open %s; it is never reformatted", vol_path(v));
+		v->outcome = "opened";
+	}
+	if (mkdir(v->mountpoint, 01777) < 0 && errno != EEXIST)
+		return boot_refuse(b, "storage-mount", v->mountpoint, errno, "cannot create the mount point");
+	if (mount(mapper, v->mountpoint, "ext4", MS_NOSUID | MS_NODEV, NULL) < 0)
+		return boot_refuse(b, "storage-mount", mapper, errno, "cannot mount ext4 on %s", v->mountpoint);
+	if (v->role == ROLE_TMP)
+		chmod(v->mountpoint, 01777);
+	log_info("open-storage: %s: %s %s, mounted", v->mountpoint + strlen(NEW_ROOT), v->part->devnode, v->outcome);
+	return 0;
+}
+
+static int open_swap(struct boot *b)
+{
+	const struct partition *p = boot_disk_partition(b, ROLE_SWAP);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!p) {
+		log_info("open-storage: no swap partition");
+		return 0;
+	}
+	/* A fresh key each boot: swap never needs to outlive the boot that wrote it. */
+	r = crypt_open_ephemeral(p->devnode, "swap");
+	if (r >= 0)
+		r = swap_format("/dev/mapper/swap", "swap");
+	if (r < 0)
+		return boot_refuse(b, "storage-swap", p->devnode, r, "cannot set up encrypted swap");
+	fd = open(SWAP_HANDOVER, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, "/dev/mapper/swap\n", 17) != 17)
+		return boot_refuse(b, "storage-swap", SWAP_HANDOVER, errno, "cannot hand swap over");
+	b->st.swap = "/dev/mapper/swap";
+	log_info("open-storage: swap on /dev/mapper/swap (%s, random key)", p->devnode);
+	return 0;
+}
+
+int state_open_storage(void *ctx)
+{
+	struct boot *b = ctx;
+	unsigned char pass[64];
+	size_t pass_len = 0;
+	int r = 0;
+
+	/* The LUKS passphrase is the base64 of the secret, as systemd-cryptenroll makes it. */
+	if (mbedtls_base64_encode(pass, sizeof(pass), &pass_len, b->st.secret, sizeof(b->st.secret)) != 0)
+		return boot_refuse(b, "internal", "volume secret", 0, "cannot encode");
+	if (mkdir("/run/rampart", 0755) < 0 && errno != EEXIST)
+		r = boot_refuse(b, "storage-mount", "/run/rampart", errno, "cannot create");
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(b->st.vols); i++)
+		r = open_volume(b, &b->st.vols[i], (const char *)pass, pass_len);
+	explicit_wipe(pass, sizeof(pass));
+	if (r != 0)
+		return r;
+	r = open_swap(b);
+	return r != 0 ? r : ST_LOCK;
+}
+
+static void measurement_log(const uint8_t digest[32], const char *what)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char h[65];
+
+	mkdir("/run/rampart", 0755);
+	f = fopen(MEASUREMENT_LOG, "ae");
+	if (!f) {
+		log_warning("cannot write %s: %s", MEASUREMENT_LOG, strerror(errno));
+		return;
+	}
+	hex(h, digest, 32);
+	fprintf(f, "%d sha256 %s %s\n", SEAL_PCR, h, what);
+}
+
+int boot_lock(struct boot *b)
+{
+	uint8_t before[32], after[32], expected[32], event[32], probe[32];
+	uint8_t buf[64];
+	size_t len = sizeof(probe);
+	const char *why = NULL;
+	int r;
+
+	/* Nothing after this point needs the secret. */
+	explicit_wipe(b->st.secret, sizeof(b->st.secret));
+	b->st.have_secret = 0;
+	if (b->st.locked)
+		return 0;
+	if (!b->st.tpm) {
+		/* Nothing was unsealed in this boot; still close the door. */
+		r = tpm2_open(&b->st.tpm, TPM_TCTI);
+		if (r < 0)
+			return r;
+	}
+	mbedtls_sha256((const unsigned char *)LOCK_EVENT, strlen(LOCK_EVENT), event, 0);
+	r = tpm2_pcr_read(b->st.tpm, SEAL_PCR, before);
+	if (r >= 0)
+		r = tpm2_pcr_extend_event(b->st.tpm, SEAL_PCR, LOCK_EVENT, strlen(LOCK_EVENT));
+	if (r >= 0)
+		r = tpm2_pcr_read(b->st.tpm, SEAL_PCR, after);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot extend PCR %d", SEAL_PCR);
+	measurement_log(event, LOCK_EVENT);
+	hex(b->st.pcr7_before, before, 32);
+	hex(b->st.pcr7_after, after, 32);
+
+	/* new = sha256(old || event): check the TPM did what we asked. */
+	memcpy(buf, before, 32);
+	memcpy(buf + 32, event, 32);
+	mbedtls_sha256(buf, sizeof(buf), expected, 0);
+	if (memcmp(expected, after, 32) != 0)
+		return log_errno(LOG_ERR, EIO, "PCR %d did not change as extended", SEAL_PCR);
+
+	if (b->st.sealed.blob) {
+		r = tpm2_unseal(b->st.tpm, &b->st.sealed, probe, &len, &why);
+		explicit_wipe(probe, sizeof(probe));
+		if (r != -EPERM)
+			return log_errno(LOG_ERR, EPERM, "the secret can still be unsealed after extending PCR %d (%s)",
+					 SEAL_PCR, r == 0 ? "unsealed" : why ? why : "unexpected error");
+	}
+	b->st.locked = 1;
+	log_info("lock: PCR %d extended (%.16s... -> %.16s...); the volume secret cannot be unsealed again",
+		 SEAL_PCR, b->st.pcr7_before, b->st.pcr7_after);
+	return 0;
+}
+
+int state_lock(void *ctx)
+{
+	struct boot *b = ctx;
+	int r = boot_lock(b);
+
+	if (r < 0)
+		return boot_refuse(b, "lock", "PCR 7", r, "cannot lock the volume secret away; not handing over");
+	return ST_SWITCH_ROOT;
+}

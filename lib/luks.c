@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+#include "luks.h"
+
+#include <errno.h>
+#include <libcryptsetup.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "log.h"
+#include "util.h"
+
+#define LUKS_CIPHER "aes"
+#define LUKS_CIPHER_MODE "xts-plain64"
+#define LUKS_KEY_BYTES 64
+
+static void crypt_freep(struct crypt_device **cd)
+{
+	if (*cd)
+		crypt_free(*cd);
+}
+
+static int load_luks2(struct crypt_device **cd, const char *dev)
+{
+	int r = crypt_init(cd, dev);
+
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot open %s", dev);
+	r = crypt_load(*cd, CRYPT_LUKS2, NULL);
+	if (r < 0)
+		return -EMEDIUMTYPE;
+	return 0;
+}
+
+int luks_format(const char *dev, const char *label, const char *pass, size_t pass_len)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	const struct crypt_pbkdf_type pbkdf = {
+		.type = CRYPT_KDF_PBKDF2,
+		.hash = "sha512",
+		.iterations = 1000,
+		.flags = CRYPT_PBKDF_NO_BENCHMARK,
+	};
+	struct crypt_params_luks2 params = { .label = label, .sector_size = 4096 };
+	int r;
+
+	r = crypt_init(&cd, dev);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot open %s", dev);
+	r = crypt_set_pbkdf_type(cd, &pbkdf);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "%s: cannot set the keyslot KDF", dev);
+	r = crypt_format(cd, CRYPT_LUKS2, LUKS_CIPHER, LUKS_CIPHER_MODE, NULL, NULL, LUKS_KEY_BYTES, &params);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "%s: cannot format LUKS2", dev);
+	r = crypt_keyslot_add_by_volume_key(cd, CRYPT_ANY_SLOT, NULL, 0, pass, pass_len);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "%s: cannot add a keyslot", dev);
+	return r;
+}
+
+int luks_add_token(const char *dev, const char *json, int keyslot)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	int r, token;
+
+	r = load_luks2(&cd, dev);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "%s: not a LUKS2 volume", dev);
+	token = crypt_token_json_set(cd, CRYPT_ANY_TOKEN, json);
+	if (token < 0)
+		return log_errno(LOG_ERR, token, "%s: cannot store the token", dev);
+	r = crypt_token_assign_keyslot(cd, token, keyslot);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "%s: cannot assign token %d to keyslot %d", dev, token, keyslot);
+	return token;
+}
+
+int luks_read_token(const char *dev, const char *type, char **json)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	int r;
+
+	r = load_luks2(&cd, dev);
+	if (r < 0)
+		return r;
+	for (int token = 0; token < 32; token++) {
+		const char *t = NULL, *j = NULL;
+
+		if (crypt_token_status(cd, token, &t) == CRYPT_TOKEN_INACTIVE || !t || strcmp(t, type) != 0)
+			continue;
+		r = crypt_token_json_get(cd, token, &j);
+		if (r < 0)
+			return log_errno(LOG_ERR, r, "%s: cannot read token %d", dev, token);
+		*json = strdup(j);
+		return *json ? 0 : -ENOMEM;
+	}
+	return -ENOENT;
+}
+
+int luks_open(const char *dev, const char *name, int keyslot, const char *pass, size_t pass_len)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	int r;
+
+	r = load_luks2(&cd, dev);
+	if (r < 0)
+		return r;
+	r = crypt_activate_by_passphrase(cd, name, keyslot, pass, pass_len, 0);
+	return r < 0 ? r : 0;
+}
+
+int crypt_open_ephemeral(const char *dev, const char *name)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	struct crypt_params_plain params = { .hash = NULL };
+	char key[LUKS_KEY_BYTES];
+	int r;
+
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+		return log_errno(LOG_ERR, errno, "cannot get a key for %s", name);
+	r = crypt_init(&cd, dev);
+	if (r >= 0)
+		r = crypt_format(cd, CRYPT_PLAIN, LUKS_CIPHER, LUKS_CIPHER_MODE, NULL, NULL, sizeof(key), &params);
+	if (r >= 0)
+		r = crypt_activate_by_volume_key(cd, name, key, sizeof(key), 0);
+	explicit_wipe(key, sizeof(key));
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot open %s as /dev/mapper/%s with a random key", dev, name);
+	return 0;
+}
+
+int crypt_close(const char *name)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	int r = crypt_init_by_name(&cd, name);
+
+	if (r == -ENODEV)
+		return 0;
+	if (r >= 0)
+		r = crypt_deactivate(cd, name);
+	return r < 0 ? log_errno(LOG_ERR, r, "cannot close /dev/mapper/%s", name) : 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RAMPART_LUKS_H
+#define RAMPART_LUKS_H
+
+#include <stddef.h>
+
+/*
+ * LUKS2 volumes unlocked by a TPM-sealed secret.  The keyslot KDF is
+ * PBKDF2-SHA512 with 1000 iterations and no benchmark: the passphrase is
+ * a full-entropy secret, a slow KDF would add boot time and no strength.
+ * libcryptsetup never runs header recovery for us: a header that does not
+ * load is a refusal, not something to repair (reference §5, threat 6).
+ */
+
+/* Formats @dev (aes-xts-plain64, 512-bit volume key) with one keyslot for @pass; returns the keyslot. */
+int luks_format(const char *dev, const char *label, const char *pass, size_t pass_len);
+
+/* Stores @json as a new token assigned to @keyslot. */
+int luks_add_token(const char *dev, const char *json, int keyslot);
+
+/*
+ * Finds the first token of @type on @dev and returns its JSON (malloc'ed).
+ * -EMEDIUMTYPE: not a LUKS2 volume (or its header does not load);
+ * -ENOENT: no such token.
+ */
+int luks_read_token(const char *dev, const char *type, char **json);
+
+#define LUKS_ANY_KEYSLOT (-1)
+
+/* Activates @dev as /dev/mapper/@name with @pass on @keyslot; @name NULL only checks the passphrase. */
+int luks_open(const char *dev, const char *name, int keyslot, const char *pass, size_t pass_len);
+
+/* Plain dm-crypt with a random key that exists only in the kernel: for swap. */
+int crypt_open_ephemeral(const char *dev, const char *name);
+
+int crypt_close(const char *name);
+
+#endif

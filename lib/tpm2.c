@@ -1,0 +1,1072 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What tpm2-tss keeps of a secret is out of reach here: ESAPI copies
+ * Create's input into its context and decrypts Unseal's response in its
+ * command buffer and on its stack, and frees session keys without wiping
+ * them.  Those copies live until PID 1 executes the root's init, which
+ * discards the address space; what this file holds is wiped.
+ */
+#include "tpm2.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
+
+#include <linux/random.h>
+
+#include <mbedtls/md.h>
+#include <mbedtls/sha256.h>
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_mu.h>
+#include <tss2/tss2_rc.h>
+#include <tss2/tss2_sys.h>
+#include <tss2/tss2_tctildr.h>
+
+#include "log.h"
+#include "util.h"
+
+/* A PCR changing between PolicyPCR and Unseal is worth another session, a few times. */
+#define UNSEAL_TRIES 3
+#define SEED_MAX 512
+
+struct tpm2 {
+	TSS2_TCTI_CONTEXT *tcti;
+	ESYS_CONTEXT *esys;
+	/*
+	 * After an error that is not the TPM's (a response failing its HMAC
+	 * check, a broken connection) ESAPI refuses every further command
+	 * with "bad sequence"; the context is made anew before the next one.
+	 */
+	bool broken;
+	bool have_banks;
+	TPML_PCR_SELECTION banks; /* allocated PCR banks, asked once */
+};
+
+static const TPMT_SYM_DEF aes128cfb = {
+	.algorithm = TPM2_ALG_AES,
+	.keyBits.aes = 128,
+	.mode.aes = TPM2_ALG_CFB,
+};
+
+/* The TCG storage template, as systemd makes the SRK (unique empty: the Linux convention). */
+static const TPM2B_PUBLIC srk_template = {
+	.publicArea = {
+		.type = TPM2_ALG_ECC,
+		.nameAlg = TPM2_ALG_SHA256,
+		.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+				    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+				    TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT,
+		.parameters.eccDetail = {
+			.symmetric = {
+				.algorithm = TPM2_ALG_AES,
+				.keyBits.aes = 128,
+				.mode.aes = TPM2_ALG_CFB,
+			},
+			.scheme.scheme = TPM2_ALG_NULL,
+			.curveID = TPM2_ECC_NIST_P256,
+			.kdf.scheme = TPM2_ALG_NULL,
+		},
+	},
+};
+
+static void esys_freep(void *p)
+{
+	Esys_Free(*(void **)p);
+}
+
+#define _cleanup_esys_ _cleanup_(esys_freep)
+
+static int fail(const char **why, int err, const char *reason)
+{
+	if (why)
+		*why = reason;
+	return err;
+}
+
+/* ---- tpm2-tss return codes ------------------------------------------------------- */
+
+static bool tpm_layer(TSS2_RC rc)
+{
+	TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
+
+	return layer == TSS2_TPM_RC_LAYER || layer == TSS2_RESMGR_TPM_RC_LAYER;
+}
+
+/*
+ * The TPM's own code: a format-one code names the handle, parameter or
+ * session it is about in bits 6 and 8-11 (0x99d is "policy check failed,
+ * session 1"); without them it compares with TPM2_RC_POLICY_FAIL.
+ */
+static TSS2_RC tpm_rc(TSS2_RC rc)
+{
+	rc &= ~TSS2_RC_LAYER_MASK;
+	if (rc & TPM2_RC_FMT1)
+		return rc & (TPM2_RC_FMT1 | 0x3f);
+	return rc;
+}
+
+/* A format-one code about a command parameter (not a handle or a session). */
+static bool tpm_parameter_error(TSS2_RC rc)
+{
+	return tpm_layer(rc) && (rc & TPM2_RC_FMT1) && (rc & TPM2_RC_P);
+}
+
+int tpm2_rc_to_errno(uint32_t rc)
+{
+	if (rc == TSS2_RC_SUCCESS)
+		return 0;
+	if (tpm_layer(rc)) {
+		switch (tpm_rc(rc)) {
+		case TPM2_RC_LOCKOUT:
+			return -ENOLCK;
+		case TPM2_RC_POLICY_FAIL:
+		case TPM2_RC_PCR_CHANGED:
+		case TPM2_RC_PCR:
+			return -EPERM;
+		default:
+			/* RETRY, YIELDED and TESTING too: ESYS() has run out of patience by then. */
+			return -EREMOTEIO;
+		}
+	}
+	if ((rc & TSS2_RC_LAYER_MASK) == TSS2_MU_RC_LAYER)
+		return -EBADMSG;
+	if ((rc & ~TSS2_RC_LAYER_MASK) == TSS2_BASE_RC_MEMORY)
+		return -ENOMEM;
+	return -EREMOTEIO;
+}
+
+/* Logs a failed call with tpm2-tss' reading of the code and returns its errno. */
+static int tss_error(int level, TSS2_RC rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int tss_error(int level, TSS2_RC rc, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	log_msg(level, "TPM: %s: %s (0x%x)", what, Tss2_RC_Decode(rc), rc);
+	return tpm2_rc_to_errno(rc);
+}
+
+/* Every ESAPI command's result goes through here (see struct tpm2). */
+static TSS2_RC checked(struct tpm2 *t, TSS2_RC rc)
+{
+	if (rc != TSS2_RC_SUCCESS && !tpm_layer(rc))
+		t->broken = true;
+	return rc;
+}
+
+static bool tpm_busy(TSS2_RC rc)
+{
+	TSS2_RC base = tpm_rc(rc);
+
+	return tpm_layer(rc) && (base == TPM2_RC_RETRY || base == TPM2_RC_YIELDED || base == TPM2_RC_TESTING);
+}
+
+/*
+ * Runs an ESAPI command.  ESAPI itself resubmits a command the TPM answers
+ * with RETRY, YIELDED or TESTING, five times at once; a TPM still testing
+ * itself after that gets 20, 40, 80 and 160 ms more.  A refused command
+ * changed nothing (sessions included), so sending it again is safe.
+ */
+#define ESYS(t, call)                                                 \
+	({                                                            \
+		TSS2_RC _rc;                                          \
+		for (unsigned _try = 0;; _try++) {                    \
+			_rc = checked((t), (call));                   \
+			if (!tpm_busy(_rc) || _try == 4)              \
+				break;                                \
+			usleep(20000u << _try);                       \
+		}                                                     \
+		_rc;                                                  \
+	})
+
+/* ---- context -------------------------------------------------------------------------- */
+
+/*
+ * tpm2-tss prints its own warnings to stderr, the console, for conditions
+ * we handle (no SRK yet, a policy that does not match).  TSS2_LOG is read
+ * when a module first logs, so it is set while any context is open and
+ * removed when the last one closes: it must not reach the root's init.
+ */
+static unsigned tss_log_users;
+static bool tss_log_ours;
+
+static void tss_log_quiet(void)
+{
+	if (tss_log_users++ > 0 || getenv("TSS2_LOG"))
+		return;
+	tss_log_ours = setenv("TSS2_LOG", log_get_max_level() >= LOG_DEBUG ? "all+warning" : "all+none", 0) == 0;
+}
+
+static void tss_log_restore(void)
+{
+	if (tss_log_users == 0 || --tss_log_users > 0)
+		return;
+	if (tss_log_ours)
+		unsetenv("TSS2_LOG");
+	tss_log_ours = false;
+}
+
+/*
+ * tpm2-tss 4.1.3's mbedtls backend (and its master, as of this writing)
+ * writes the ECDH shared secret Z of a salted session with
+ * mbedtls_mpi_size(), dropping leading zero bytes, where the TPM uses the
+ * x coordinate at the curve's full size (TPM 2.0 Part 1, C.6.1).  In one
+ * session of 256 the two then derive different salts and the TPM refuses
+ * the session (TPM2_RC_BAD_AUTH): measured here, 2 unseals in 1000 failed.
+ * The dropped bytes were zeros, so putting them back is the whole fix.
+ * (The gcrypt backend had the same bug, fixed in tpm2-tss PR 1117.)
+ */
+static ESYS_CRYPTO_GET_ECDH_POINT_FNP backend_ecdh_point;
+
+/* Defined and exported by libtss2-esys 4.1.3 (esys_context.c), missing from its header. */
+TSS2_RC Esys_GetCryptoCallbacks(ESYS_CONTEXT *esys_context, ESYS_CRYPTO_CALLBACKS *callbacks);
+
+static size_t ecc_curve_bytes(TPMI_ECC_CURVE curve)
+{
+	switch (curve) {
+	case TPM2_ECC_NIST_P192:
+		return 24;
+	case TPM2_ECC_NIST_P224:
+		return 28;
+	case TPM2_ECC_NIST_P256:
+	case TPM2_ECC_BN_P256:
+	case TPM2_ECC_SM2_P256:
+		return 32;
+	case TPM2_ECC_NIST_P384:
+		return 48;
+	case TPM2_ECC_NIST_P521:
+		return 66;
+	default:
+		return 0;
+	}
+}
+
+static TSS2_RC ecdh_point_full_size(TPM2B_PUBLIC *key, size_t max_out_size, TPM2B_ECC_PARAMETER *Z,
+				    TPMS_ECC_POINT *Q, BYTE *out_buffer, size_t *out_size, void *userdata)
+{
+	TSS2_RC rc = backend_ecdh_point(key, max_out_size, Z, Q, out_buffer, out_size, userdata);
+	size_t want = ecc_curve_bytes(key->publicArea.parameters.eccDetail.curveID);
+
+	if (rc == TSS2_RC_SUCCESS && Z->size < want && want <= sizeof(Z->buffer)) {
+		memmove(Z->buffer + (want - Z->size), Z->buffer, Z->size);
+		memset(Z->buffer, 0, want - Z->size);
+		Z->size = (UINT16)want;
+	}
+	return rc;
+}
+
+static int esys_remake(struct tpm2 *t)
+{
+	ESYS_CRYPTO_CALLBACKS cb;
+	TSS2_RC rc;
+
+	Esys_Finalize(&t->esys);
+	rc = Esys_Initialize(&t->esys, t->tcti, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		t->esys = NULL;
+		return tss_error(LOG_ERR, rc, "cannot set up ESAPI");
+	}
+	rc = Esys_GetCryptoCallbacks(t->esys, &cb);
+	if (rc == TSS2_RC_SUCCESS && cb.get_ecdh_point != ecdh_point_full_size) {
+		backend_ecdh_point = cb.get_ecdh_point;
+		cb.get_ecdh_point = ecdh_point_full_size;
+		rc = Esys_SetCryptoCallbacks(t->esys, &cb);
+	}
+	if (rc != TSS2_RC_SUCCESS) {
+		Esys_Finalize(&t->esys);
+		return tss_error(LOG_ERR, rc, "cannot set up ESAPI's ECDH");
+	}
+	t->broken = false;
+	return 0;
+}
+
+static int esys_ready(struct tpm2 *t)
+{
+	if (!t || !t->tcti)
+		return -EINVAL;
+	if (!t->esys || t->broken)
+		return esys_remake(t);
+	return 0;
+}
+
+void tpm2_close(struct tpm2 *t)
+{
+	if (!t)
+		return;
+	Esys_Finalize(&t->esys);
+	Tss2_TctiLdr_Finalize(&t->tcti);
+	tss_log_restore();
+	free(t);
+}
+
+static void tpm2_closep(struct tpm2 **t)
+{
+	tpm2_close(*t);
+}
+
+int tpm2_open(struct tpm2 **out, const char *tcti_conf)
+{
+	_cleanup_(tpm2_closep) struct tpm2 *t = NULL;
+	TSS2_RC rc;
+	int r;
+
+	*out = NULL;
+	if (!tcti_conf || !*tcti_conf)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	tss_log_quiet();
+
+	rc = Tss2_TctiLdr_Initialize(tcti_conf, &t->tcti);
+	if (rc != TSS2_RC_SUCCESS) {
+		/*
+		 * tpm2-tss 4.1.3 returns the loader's own context, empty,
+		 * when no TCTI would start: Tss2_TctiLdr_Finalize() does not
+		 * take it (no magic yet), free() does.
+		 */
+		free(t->tcti);
+		t->tcti = NULL;
+		if ((rc & ~TSS2_RC_LAYER_MASK) == TSS2_BASE_RC_MEMORY)
+			return -ENOMEM;
+		log_notice("TPM: no TPM at %s: %s (0x%x)", tcti_conf, Tss2_RC_Decode(rc), rc);
+		return -ENODEV;
+	}
+	r = esys_remake(t);
+	if (r < 0)
+		return r;
+	log_debug("TPM: opened %s", tcti_conf);
+	*out = TAKE_PTR(t);
+	return 0;
+}
+
+/* ---- handles one operation holds ------------------------------------------------------ */
+
+#define SCOPE_MAX 4 /* an operation holds three at most */
+
+/*
+ * Transient objects and sessions are flushed from the TPM at the end of
+ * the operation that made them, on every path: swtpm has no resource
+ * manager, and the kernel's (/dev/tpmrm0) cleans up only when the file is
+ * closed, while the TPM has room for three objects or so.  Persistent
+ * ones (the SRK) are only closed: ESAPI forgets its record, the key stays.
+ */
+struct scope {
+	struct tpm2 *t;
+	ESYS_TR flush[SCOPE_MAX];
+	size_t n_flush;
+	ESYS_TR close[SCOPE_MAX];
+	size_t n_close;
+};
+
+static void scope_flush(struct scope *sc, ESYS_TR tr)
+{
+	if (sc->n_flush < SCOPE_MAX)
+		sc->flush[sc->n_flush++] = tr;
+}
+
+static void scope_close(struct scope *sc, ESYS_TR tr)
+{
+	if (sc->n_close < SCOPE_MAX)
+		sc->close[sc->n_close++] = tr;
+}
+
+/* Forgets @tr without flushing it (it is flushed already). */
+static void scope_forget(struct scope *sc, ESYS_TR tr)
+{
+	for (size_t i = 0; i < sc->n_flush; i++)
+		if (sc->flush[i] == tr) {
+			sc->flush[i] = sc->flush[--sc->n_flush];
+			return;
+		}
+}
+
+/* Releases everything; may be called early, and again at the end of the scope. */
+static void scope_end(struct scope *sc)
+{
+	struct tpm2 *t = sc->t;
+	TPM2_HANDLE raw[SCOPE_MAX];
+	TSS2_SYS_CONTEXT *sys;
+	size_t n_raw = 0;
+
+	if (!t || !t->esys) {
+		sc->n_flush = sc->n_close = 0;
+		return;
+	}
+	for (size_t i = 0; i < sc->n_flush; i++) {
+		TPM2_HANDLE h;
+		TSS2_RC rc;
+
+		if (!t->broken) {
+			rc = ESYS(t, Esys_FlushContext(t->esys, sc->flush[i]));
+			if (rc == TSS2_RC_SUCCESS)
+				continue;
+			if (!t->broken) {
+				log_debug("TPM: cannot flush a transient handle: %s", Tss2_RC_Decode(rc));
+				continue;
+			}
+		}
+		if (Esys_TR_GetTpmHandle(t->esys, sc->flush[i], &h) == TSS2_RC_SUCCESS)
+			raw[n_raw++] = h;
+	}
+	if (!t->broken) {
+		for (size_t i = 0; i < sc->n_close; i++)
+			Esys_TR_Close(t->esys, &sc->close[i]);
+	} else if (esys_remake(t) == 0 && Esys_GetSysContext(t->esys, &sys) == TSS2_RC_SUCCESS) {
+		/* The new context knows none of the old handles: flush them by number. */
+		for (size_t i = 0; i < n_raw; i++)
+			(void)Tss2_Sys_FlushContext(sys, raw[i]);
+	}
+	sc->n_flush = sc->n_close = 0;
+}
+
+/* ---- PCRs -------------------------------------------------------------------------------- */
+
+/* The sha256 PCRs of @mask, selected the way systemd selects them: three bytes, 24 PCRs. */
+static void pcr_selection(uint32_t mask, TPML_PCR_SELECTION *sel)
+{
+	*sel = (TPML_PCR_SELECTION){
+		.count = 1,
+		.pcrSelections[0] = {
+			.hash = TPM2_ALG_SHA256,
+			.sizeofSelect = 3,
+			.pcrSelect = { mask & 0xff, (mask >> 8) & 0xff, (mask >> 16) & 0xff },
+		},
+	};
+}
+
+static uint32_t selection_mask(const TPMS_PCR_SELECTION *s)
+{
+	uint32_t mask = 0;
+
+	for (unsigned i = 0; i < s->sizeofSelect && i < 4; i++)
+		mask |= (uint32_t)s->pcrSelect[i] << (8 * i);
+	return mask;
+}
+
+static bool valid_pcr_mask(uint32_t mask)
+{
+	return mask != 0 && mask < (1u << TPM2_PCR_COUNT);
+}
+
+/* Reads the sha256 PCRs of @mask into @values, indexed by PCR; PCR_Read returns at most 8 at a time. */
+static int pcrs_read(struct tpm2 *t, uint32_t mask, uint8_t values[TPM2_PCR_COUNT][32])
+{
+	uint32_t left = mask;
+
+	while (left) {
+		_cleanup_esys_ TPML_PCR_SELECTION *got = NULL;
+		_cleanup_esys_ TPML_DIGEST *digests = NULL;
+		TPML_PCR_SELECTION sel;
+		uint32_t got_mask = 0;
+		size_t j = 0;
+		TSS2_RC rc;
+
+		pcr_selection(left, &sel);
+		rc = ESYS(t, Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, NULL, &got,
+					   &digests));
+		if (rc != TSS2_RC_SUCCESS)
+			return tss_error(LOG_ERR, rc, "cannot read PCRs 0x%06x (sha256)", left);
+		for (uint32_t i = 0; i < got->count; i++)
+			if (got->pcrSelections[i].hash == TPM2_ALG_SHA256)
+				got_mask |= selection_mask(&got->pcrSelections[i]);
+		if (got_mask == 0) {
+			log_error("TPM: no sha256 PCR bank (or PCRs 0x%06x are not in it)", left);
+			return -EOPNOTSUPP;
+		}
+		if ((got_mask & ~left) || (size_t)__builtin_popcount(got_mask) != digests->count) {
+			log_error("TPM: PCR read for 0x%06x answered with PCRs 0x%06x and %u values", left, got_mask,
+				  digests->count);
+			return -EREMOTEIO;
+		}
+		for (unsigned pcr = 0; pcr < TPM2_PCR_COUNT; pcr++) {
+			if (!(got_mask & (1u << pcr)))
+				continue;
+			if (digests->digests[j].size != 32) {
+				log_error("TPM: PCR %u (sha256) read as %u bytes", pcr, digests->digests[j].size);
+				return -EREMOTEIO;
+			}
+			memcpy(values[pcr], digests->digests[j++].buffer, 32);
+		}
+		left &= ~got_mask;
+	}
+	return 0;
+}
+
+/*
+ * TPM2_PolicyPCR's digest, as the TPM computes it in a fresh session:
+ * H(0^32 || TPM_CC_PolicyPCR || TPML_PCR_SELECTION || H(PCR values in
+ * ascending order)).  The selection is marshalled exactly as it is sent.
+ */
+static int policy_pcr_digest(uint32_t mask, const uint8_t values[TPM2_PCR_COUNT][32], uint8_t out[32])
+{
+	static const uint8_t zero[32];
+	uint8_t pcr_digest[32], cmd[sizeof(TPM2_CC) + sizeof(TPML_PCR_SELECTION)];
+	mbedtls_sha256_context c;
+	TPML_PCR_SELECTION sel;
+	size_t off = 0;
+	int r = 0;
+
+	pcr_selection(mask, &sel);
+	if (Tss2_MU_TPM2_CC_Marshal(TPM2_CC_PolicyPCR, cmd, sizeof(cmd), &off) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPML_PCR_SELECTION_Marshal(&sel, cmd, sizeof(cmd), &off) != TSS2_RC_SUCCESS)
+		return -EINVAL;
+
+	mbedtls_sha256_init(&c);
+	r |= mbedtls_sha256_starts(&c, 0);
+	for (unsigned pcr = 0; pcr < TPM2_PCR_COUNT; pcr++)
+		if (mask & (1u << pcr))
+			r |= mbedtls_sha256_update(&c, values[pcr], 32);
+	r |= mbedtls_sha256_finish(&c, pcr_digest);
+	r |= mbedtls_sha256_starts(&c, 0);
+	r |= mbedtls_sha256_update(&c, zero, sizeof(zero));
+	r |= mbedtls_sha256_update(&c, cmd, off);
+	r |= mbedtls_sha256_update(&c, pcr_digest, sizeof(pcr_digest));
+	r |= mbedtls_sha256_finish(&c, out);
+	mbedtls_sha256_free(&c);
+	return r ? -EIO : 0;
+}
+
+int tpm2_pcr_read(struct tpm2 *t, unsigned pcr, uint8_t digest[32])
+{
+	uint8_t values[TPM2_PCR_COUNT][32];
+	int r;
+
+	if (pcr >= TPM2_PCR_COUNT)
+		return -EINVAL;
+	r = esys_ready(t);
+	if (r < 0)
+		return r;
+	r = pcrs_read(t, 1u << pcr, values);
+	if (r < 0)
+		return r;
+	memcpy(digest, values[pcr], 32);
+	return 0;
+}
+
+static mbedtls_md_type_t md_of(TPMI_ALG_HASH alg)
+{
+	switch (alg) {
+	case TPM2_ALG_SHA1:
+		return MBEDTLS_MD_SHA1;
+	case TPM2_ALG_SHA256:
+		return MBEDTLS_MD_SHA256;
+	case TPM2_ALG_SHA384:
+		return MBEDTLS_MD_SHA384;
+	case TPM2_ALG_SHA512:
+		return MBEDTLS_MD_SHA512;
+	default:
+		return MBEDTLS_MD_NONE;
+	}
+}
+
+static int banks_get(struct tpm2 *t)
+{
+	_cleanup_esys_ TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more;
+	TSS2_RC rc;
+
+	if (t->have_banks)
+		return 0;
+	rc = ESYS(t, Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_PCRS, 0, 1,
+					&more, &cap));
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(LOG_ERR, rc, "cannot ask for the PCR banks");
+	if (cap->capability != TPM2_CAP_PCRS)
+		return -EREMOTEIO;
+	t->banks = cap->data.assignedPCR;
+	t->have_banks = true;
+	return 0;
+}
+
+int tpm2_pcr_extend_event(struct tpm2 *t, unsigned pcr, const void *data, size_t len)
+{
+	TPML_DIGEST_VALUES d = { 0 };
+	bool sha256 = false;
+	TSS2_RC rc;
+	int r;
+
+	if (pcr >= TPM2_PCR_COUNT || (!data && len))
+		return -EINVAL;
+	r = esys_ready(t);
+	if (r < 0)
+		return r;
+	r = banks_get(t);
+	if (r < 0)
+		return r;
+
+	for (uint32_t i = 0; i < t->banks.count && d.count < ARRAY_SIZE(d.digests); i++) {
+		const TPMS_PCR_SELECTION *bank = &t->banks.pcrSelections[i];
+		const mbedtls_md_info_t *md;
+
+		/* A bank the PCR is not allocated in is not extended by the TPM either. */
+		if (!(selection_mask(bank) & (1u << pcr)))
+			continue;
+		md = mbedtls_md_info_from_type(md_of(bank->hash));
+		if (!md) {
+			log_warning("TPM: PCR %u: bank 0x%04x has a hash this build cannot compute, not extended",
+				    pcr, bank->hash);
+			continue;
+		}
+		d.digests[d.count].hashAlg = bank->hash;
+		if (mbedtls_md(md, data, len, (unsigned char *)&d.digests[d.count].digest) != 0)
+			return -EIO;
+		d.count++;
+		sha256 |= bank->hash == TPM2_ALG_SHA256;
+	}
+	if (!sha256) {
+		log_error("TPM: PCR %u is not in a sha256 bank, not extended", pcr);
+		return -EOPNOTSUPP;
+	}
+	rc = ESYS(t, Esys_PCR_Extend(t->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+				     &d));
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(LOG_ERR, rc, "cannot extend PCR %u", pcr);
+	log_debug("TPM: extended PCR %u in %u bank(s)", pcr, d.count);
+	return 0;
+}
+
+/* ---- randomness ------------------------------------------------------------------------ */
+
+int tpm2_get_random(struct tpm2 *t, void *buf, size_t n)
+{
+	uint8_t *p = buf;
+	int r;
+
+	if (!buf && n)
+		return -EINVAL;
+	r = esys_ready(t);
+	if (r < 0)
+		return r;
+	while (n > 0) {
+		_cleanup_esys_ TPM2B_DIGEST *got = NULL;
+		/* The TPM returns at most one digest's worth per call. */
+		UINT16 want = n > sizeof(got->buffer) ? sizeof(got->buffer) : (UINT16)n;
+		TSS2_RC rc;
+
+		rc = ESYS(t, Esys_GetRandom(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, want, &got));
+		if (rc != TSS2_RC_SUCCESS)
+			return tss_error(LOG_ERR, rc, "cannot get random bytes");
+		if (got->size == 0 || got->size > want) {
+			log_error("TPM: GetRandom returned %u bytes for %u", got->size, want);
+			return -EREMOTEIO;
+		}
+		memcpy(p, got->buffer, got->size);
+		explicit_wipe(got->buffer, got->size);
+		p += got->size;
+		n -= got->size;
+	}
+	return 0;
+}
+
+int tpm2_seed_kernel_rng(struct tpm2 *t, size_t bytes)
+{
+	union {
+		struct rand_pool_info info;
+		uint8_t mem[sizeof(struct rand_pool_info) + SEED_MAX];
+	} u;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (bytes == 0 || bytes > SEED_MAX)
+		return -EINVAL;
+	r = tpm2_get_random(t, u.info.buf, bytes);
+	if (r < 0)
+		return r;
+	u.info.entropy_count = (int)(bytes * 8);
+	u.info.buf_size = (int)bytes;
+
+	fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		r = log_errno(LOG_ERR, errno, "cannot open /dev/urandom");
+	else if (ioctl(fd, RNDADDENTROPY, &u.info) < 0)
+		r = log_errno(errno == EPERM ? LOG_WARNING : LOG_ERR, errno,
+			      "cannot credit TPM randomness to the kernel (RNDADDENTROPY)");
+	else
+		log_debug("TPM: credited %zu bytes of TPM randomness to the kernel's pool", bytes);
+	explicit_wipe(&u, sizeof(u));
+	return r;
+}
+
+/* ---- SRK and sessions -------------------------------------------------------------------- */
+
+/*
+ * The SRK at TPM2_SRK_HANDLE, made and persisted when there is none; the
+ * handle goes into @sc to be closed.  The transient primary it is made
+ * from stays in @sc until the end of the operation, to be flushed there
+ * on every path.
+ */
+static int srk_get(struct scope *sc, ESYS_TR *out)
+{
+	static const TPM2B_SENSITIVE_CREATE empty_sensitive;
+	static const TPM2B_DATA no_outside_info;
+	static const TPML_PCR_SELECTION no_creation_pcrs;
+	struct tpm2 *t = sc->t;
+	ESYS_TR primary = ESYS_TR_NONE;
+	TSS2_RC rc;
+
+	rc = ESYS(t, Esys_TR_FromTPMPublic(t->esys, TPM2_SRK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					   out));
+	if (rc == TSS2_RC_SUCCESS) {
+		scope_close(sc, *out);
+		log_debug("TPM: using the SRK at 0x%08x", TPM2_SRK_HANDLE);
+		return 0;
+	}
+	if (!tpm_layer(rc) || tpm_rc(rc) != TPM2_RC_HANDLE)
+		return tss_error(LOG_ERR, rc, "cannot read the SRK at 0x%08x", TPM2_SRK_HANDLE);
+
+	rc = ESYS(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+					&empty_sensitive, &srk_template, &no_outside_info, &no_creation_pcrs,
+					&primary, NULL, NULL, NULL, NULL));
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(LOG_ERR, rc, "cannot make the SRK (owner hierarchy with a password?)");
+	scope_flush(sc, primary);
+	rc = ESYS(t, Esys_EvictControl(t->esys, ESYS_TR_RH_OWNER, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				       ESYS_TR_NONE, TPM2_SRK_HANDLE, out));
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(LOG_ERR, rc, "cannot persist the SRK at 0x%08x", TPM2_SRK_HANDLE);
+	scope_close(sc, *out);
+	log_info("TPM: made the SRK (ECC P-256) and persisted it at 0x%08x", TPM2_SRK_HANDLE);
+	return 0;
+}
+
+/*
+ * A session salted with @salt_key (the SRK): only a TPM holding the SRK's
+ * private key learns the session key, so only it can read what the
+ * session encrypts, and its responses' HMACs prove it is that TPM.
+ * Returns the tpm2-tss code; the caller says what failed.
+ */
+static TSS2_RC session_start(struct scope *sc, ESYS_TR salt_key, TPM2_SE type, TPMA_SESSION attrs, ESYS_TR *out)
+{
+	struct tpm2 *t = sc->t;
+	TSS2_RC rc;
+
+	rc = ESYS(t, Esys_StartAuthSession(t->esys, salt_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					   ESYS_TR_NONE, NULL, type, &aes128cfb, TPM2_ALG_SHA256, out));
+	if (rc != TSS2_RC_SUCCESS)
+		return rc;
+	scope_flush(sc, *out);
+	return Esys_TRSess_SetAttributes(t->esys, *out, attrs, 0xff);
+}
+
+/* ---- sealing ------------------------------------------------------------------------------ */
+
+void tpm2_sealed_free(struct tpm2_sealed *s)
+{
+	if (!s)
+		return;
+	free(s->blob);
+	free(s->srk);
+	memset(s, 0, sizeof(*s));
+}
+
+static void sensitive_wipe(TPM2B_SENSITIVE_CREATE *s)
+{
+	explicit_wipe(s, sizeof(*s));
+}
+
+static void pcr_list(uint32_t mask, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned pcr = 0; pcr < TPM2_PCR_COUNT && off < size; pcr++)
+		if (mask & (1u << pcr))
+			off += (size_t)snprintf(buf + off, size - off, "%s%u", off ? "+" : "", pcr);
+}
+
+int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask, struct tpm2_sealed *out)
+{
+	static const TPM2B_DATA no_outside_info;
+	static const TPML_PCR_SELECTION no_creation_pcrs;
+	_cleanup_(scope_end) struct scope sc = { .t = t };
+	_cleanup_(sensitive_wipe) TPM2B_SENSITIVE_CREATE sensitive = { 0 };
+	_cleanup_esys_ TPM2B_PRIVATE *private = NULL;
+	_cleanup_esys_ TPM2B_PUBLIC *public = NULL;
+	_cleanup_esys_ uint8_t *srk_buf = NULL;
+	_cleanup_free_ uint8_t *blob = NULL, *srk = NULL;
+	uint8_t values[TPM2_PCR_COUNT][32], policy[32];
+	TPM2B_PUBLIC tmpl = {
+		.publicArea = {
+			.type = TPM2_ALG_KEYEDHASH,
+			.nameAlg = TPM2_ALG_SHA256,
+			/* No USERWITHAUTH: the PCR policy is the only way to the secret. */
+			.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT,
+			.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL,
+			.authPolicy.size = sizeof(policy),
+		},
+	};
+	size_t blob_max = sizeof(TPM2B_PRIVATE) + sizeof(TPM2B_PUBLIC), blob_len = 0, srk_len = 0;
+	ESYS_TR srk_tr = ESYS_TR_NONE, session = ESYS_TR_NONE;
+	uint64_t start = now_usec();
+	char pcrs[80];
+	TSS2_RC rc;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!secret || len == 0 || len > TPM2_SECRET_MAX || len > sizeof(sensitive.sensitive.data.buffer) ||
+	    !valid_pcr_mask(pcr_mask))
+		return -EINVAL;
+	r = esys_ready(t);
+	if (r < 0)
+		return r;
+	pcr_list(pcr_mask, pcrs, sizeof(pcrs));
+
+	r = srk_get(&sc, &srk_tr);
+	if (r < 0)
+		return r;
+
+	r = pcrs_read(t, pcr_mask, values);
+	if (r < 0)
+		return r;
+	r = policy_pcr_digest(pcr_mask, values, policy);
+	if (r < 0)
+		return r;
+	memcpy(tmpl.publicArea.authPolicy.buffer, policy, sizeof(policy));
+
+	/* DECRYPT encrypts Create's first parameter, the sensitive data, on its way to the TPM. */
+	rc = session_start(&sc, srk_tr, TPM2_SE_HMAC,
+			   TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION, &session);
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(LOG_ERR, rc, "cannot start an HMAC session salted to the SRK");
+
+	sensitive.sensitive.data.size = (UINT16)len;
+	memcpy(sensitive.sensitive.data.buffer, secret, len);
+	rc = ESYS(t, Esys_Create(t->esys, srk_tr, session, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &tmpl,
+				 &no_outside_info, &no_creation_pcrs, &private, &public, NULL, NULL, NULL));
+	sensitive_wipe(&sensitive);
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(LOG_ERR, rc, "cannot seal to PCRs %s under the SRK", pcrs);
+
+	blob = malloc(blob_max);
+	if (!blob)
+		return -ENOMEM;
+	rc = Tss2_MU_TPM2B_PRIVATE_Marshal(private, blob, blob_max, &blob_len);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Tss2_MU_TPM2B_PUBLIC_Marshal(public, blob, blob_max, &blob_len);
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(LOG_ERR, rc, "cannot marshal the sealed object");
+
+	rc = Esys_TR_Serialize(t->esys, srk_tr, &srk_buf, &srk_len);
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(LOG_ERR, rc, "cannot serialize the SRK");
+	srk = malloc(srk_len);
+	if (!srk)
+		return -ENOMEM;
+	memcpy(srk, srk_buf, srk_len);
+
+	out->blob = TAKE_PTR(blob);
+	out->blob_len = blob_len;
+	out->srk = TAKE_PTR(srk);
+	out->srk_len = srk_len;
+	memcpy(out->policy_hash, policy, sizeof(policy));
+	out->pcr_mask = pcr_mask;
+	log_debug("TPM: sealed %zu bytes to PCRs %s (sha256) in %llu ms", len, pcrs,
+		  (unsigned long long)((now_usec() - start) / 1000));
+	return 0;
+}
+
+/* ---- unsealing ---------------------------------------------------------------------------- */
+
+/*
+ * Whether the key at the SRK's handle is the one serialized in @s->srk:
+ * 1 it is, 0 it is not or there is none, or a negative errno.  Only for
+ * telling the reasons of a failure apart: the answer is not authenticated
+ * (the salted session is what cannot be faked).
+ */
+static int srk_matches(struct tpm2 *t, const struct tpm2_sealed *s)
+{
+	_cleanup_esys_ TPM2B_NAME *sealed_name = NULL, *tpm_name = NULL;
+	_cleanup_esys_ TPM2B_PUBLIC *tpm_public = NULL;
+	ESYS_TR tr = ESYS_TR_NONE;
+	TSS2_RC rc;
+	int r;
+
+	r = esys_ready(t);
+	if (r < 0)
+		return r;
+	rc = Esys_TR_Deserialize(t->esys, s->srk, s->srk_len, &tr);
+	if (rc != TSS2_RC_SUCCESS)
+		return -EBADMSG;
+	rc = Esys_TR_GetName(t->esys, tr, &sealed_name);
+	if (rc == TSS2_RC_SUCCESS)
+		/* ReadPublic through the deserialized handle: ESAPI keeps its record, the TPM says what it has. */
+		rc = ESYS(t, Esys_ReadPublic(t->esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tpm_public,
+					     &tpm_name, NULL));
+	if (!t->broken)
+		Esys_TR_Close(t->esys, &tr);
+	if (rc != TSS2_RC_SUCCESS)
+		return tpm_layer(rc) && tpm_rc(rc) == TPM2_RC_HANDLE ? 0 : tpm2_rc_to_errno(rc);
+	return sealed_name->size == tpm_name->size &&
+	       memcmp(sealed_name->name, tpm_name->name, tpm_name->size) == 0;
+}
+
+/*
+ * An unseal step failed with @rc: the SRK is compared before anything else
+ * is concluded, since a different SRK makes every later step fail in its
+ * own way (the blob does not load, the salted session's HMAC fails).
+ */
+static int unseal_failed(struct scope *sc, const struct tpm2_sealed *s, TSS2_RC rc, bool loading,
+			 const char *step, const char **why)
+{
+	struct tpm2 *t = sc->t;
+	int m;
+
+	if (tpm_layer(rc) && tpm_rc(rc) == TPM2_RC_LOCKOUT) {
+		log_notice("TPM: %s: the TPM is in dictionary-attack lockout", step);
+		return fail(why, -ENOLCK, "TPM is in dictionary-attack lockout");
+	}
+	if (tpm2_rc_to_errno(rc) == -EPERM) {
+		log_notice("TPM: %s: %s (0x%x)", step, Tss2_RC_Decode(rc), rc);
+		return fail(why, -EPERM, "PCR values differ from those sealed to");
+	}
+
+	/* Transient handles go first: a broken context is remade here. */
+	scope_end(sc);
+	m = srk_matches(t, s);
+	if (m == 0) {
+		log_notice("TPM: %s: %s (0x%x); the key at 0x%08x is not the SRK the secret was sealed under",
+			   step, Tss2_RC_Decode(rc), rc, TPM2_SRK_HANDLE);
+		return fail(why, -ENOKEY, "SRK is not the one sealed under (TPM cleared, or another machine's token)");
+	}
+	if (loading && tpm_parameter_error(rc)) {
+		log_notice("TPM: %s: %s (0x%x)", step, Tss2_RC_Decode(rc), rc);
+		return fail(why, -EBADMSG, "TPM finds the sealed object damaged");
+	}
+	if ((rc & ~TSS2_RC_LAYER_MASK) == TSS2_BASE_RC_RSP_AUTH_FAILED) {
+		log_error("TPM: %s: the response failed its HMAC check although the SRK matches: "
+			  "something between us and the TPM altered it", step);
+		return fail(why, -EREMOTEIO, "TPM response failed authentication");
+	}
+	tss_error(LOG_ERR, rc, "%s", step);
+	return fail(why, -EREMOTEIO, "TPM error");
+}
+
+/* The blob as two structures, and whether it is the object @s says it is. */
+static int sealed_parse(const struct tpm2_sealed *s, TPM2B_PRIVATE *private, TPM2B_PUBLIC *public,
+			const char **why)
+{
+	const TPMT_PUBLIC *p = &public->publicArea;
+	size_t off = 0;
+
+	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(s->blob, s->blob_len, &off, private) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_PUBLIC_Unmarshal(s->blob, s->blob_len, &off, public) != TSS2_RC_SUCCESS)
+		return fail(why, -EBADMSG, "blob is not a TPM2B_PRIVATE and a TPM2B_PUBLIC");
+	if (off != s->blob_len)
+		return fail(why, -EBADMSG, "blob has bytes after the sealed object");
+	if (p->type != TPM2_ALG_KEYEDHASH || p->nameAlg != TPM2_ALG_SHA256)
+		return fail(why, -EBADMSG, "blob is not a sealed KEYEDHASH object with SHA-256 names");
+	if (p->objectAttributes & TPMA_OBJECT_USERWITHAUTH)
+		return fail(why, -EBADMSG, "sealed object can be used without its PCR policy");
+	if (p->authPolicy.size != sizeof(s->policy_hash) ||
+	    memcmp(p->authPolicy.buffer, s->policy_hash, sizeof(s->policy_hash)) != 0)
+		return fail(why, -EBADMSG, "policy hash is not the sealed object's policy");
+	return 0;
+}
+
+static void hex32(const uint8_t *b, char out[65])
+{
+	for (size_t i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, const char **why)
+{
+	_cleanup_(scope_end) struct scope sc = { .t = t };
+	_cleanup_esys_ TPM2B_SENSITIVE_DATA *data = NULL;
+	TPM2B_PRIVATE private = { 0 };
+	TPM2B_PUBLIC public = { 0 };
+	TPML_PCR_SELECTION sel;
+	ESYS_TR srk_tr = ESYS_TR_NONE, object = ESYS_TR_NONE;
+	TPM2_HANDLE srk_handle;
+	uint64_t start = now_usec();
+	char pcrs[80];
+	TSS2_RC rc;
+	int r;
+
+	if (!t || !s || !s->blob || !s->blob_len || !s->srk || !s->srk_len || !valid_pcr_mask(s->pcr_mask) ||
+	    !secret || !len)
+		return fail(why, -EINVAL, "invalid arguments");
+	r = sealed_parse(s, &private, &public, why);
+	if (r < 0)
+		return r;
+	r = esys_ready(t);
+	if (r < 0)
+		return fail(why, r, "TPM context unusable");
+	pcr_list(s->pcr_mask, pcrs, sizeof(pcrs));
+
+	/* The SRK as it was at sealing time: its public key salts the sessions below. */
+	rc = Esys_TR_Deserialize(t->esys, s->srk, s->srk_len, &srk_tr);
+	if (rc != TSS2_RC_SUCCESS)
+		return fail(why, -EBADMSG, "SRK is not a serialized TPM object");
+	scope_close(&sc, srk_tr);
+	rc = Esys_TR_GetTpmHandle(t->esys, srk_tr, &srk_handle);
+	if (rc != TSS2_RC_SUCCESS || srk_handle >> TPM2_HR_SHIFT != TPM2_HT_PERSISTENT)
+		return fail(why, -EBADMSG, "SRK is not a persistent key");
+
+	rc = ESYS(t, Esys_Load(t->esys, srk_tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &private, &public,
+			       &object));
+	if (rc != TSS2_RC_SUCCESS)
+		return unseal_failed(&sc, s, rc, true, "cannot load the sealed object", why);
+	scope_flush(&sc, object);
+
+	pcr_selection(s->pcr_mask, &sel);
+	for (int try = 1;; try++) {
+		_cleanup_esys_ TPM2B_DIGEST *digest = NULL;
+		ESYS_TR session = ESYS_TR_NONE;
+
+		/* ENCRYPT: the secret comes back encrypted with the session key. */
+		rc = session_start(&sc, srk_tr, TPM2_SE_POLICY, TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
+				   &session);
+		if (rc != TSS2_RC_SUCCESS)
+			return unseal_failed(&sc, s, rc, false, "cannot start a policy session salted to the SRK",
+					     why);
+		rc = ESYS(t, Esys_PolicyPCR(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					    &(const TPM2B_DIGEST){ 0 }, &sel));
+		if (rc == TSS2_RC_SUCCESS)
+			rc = ESYS(t, Esys_PolicyGetDigest(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE,
+							  ESYS_TR_NONE, &digest));
+		if (rc != TSS2_RC_SUCCESS)
+			return unseal_failed(&sc, s, rc, false, "cannot run PolicyPCR", why);
+
+		/* Said here, not by Unseal: a mismatch is the PCRs, not some TPM error. */
+		if (digest->size != sizeof(s->policy_hash) ||
+		    memcmp(digest->buffer, s->policy_hash, sizeof(s->policy_hash)) != 0) {
+			char have[65] = "", want[65];
+
+			if (digest->size == 32)
+				hex32(digest->buffer, have);
+			hex32(s->policy_hash, want);
+			log_notice("TPM: PCRs %s (sha256) differ from those sealed to: policy %s, sealed %s", pcrs,
+				   have, want);
+			return fail(why, -EPERM, "PCR values differ from those sealed to");
+		}
+
+		rc = ESYS(t, Esys_Unseal(t->esys, object, session, ESYS_TR_NONE, ESYS_TR_NONE, &data));
+		if (rc == TSS2_RC_SUCCESS)
+			break;
+		if (!t->broken && tpm_layer(rc) && tpm_rc(rc) == TPM2_RC_PCR_CHANGED && try < UNSEAL_TRIES) {
+			log_debug("TPM: a PCR changed during the policy session, trying again");
+			if (Esys_FlushContext(t->esys, session) == TSS2_RC_SUCCESS)
+				scope_forget(&sc, session);
+			continue;
+		}
+		return unseal_failed(&sc, s, rc, false, "cannot unseal", why);
+	}
+
+	if (data->size > *len) {
+		explicit_wipe(data->buffer, data->size);
+		*len = data->size;
+		return fail(why, -ENOBUFS, "secret larger than the buffer");
+	}
+	memcpy(secret, data->buffer, data->size);
+	*len = data->size;
+	explicit_wipe(data->buffer, data->size);
+	log_debug("TPM: unsealed %u bytes sealed to PCRs %s in %llu ms", data->size, pcrs,
+		  (unsigned long long)((now_usec() - start) / 1000));
+	return 0;
+}

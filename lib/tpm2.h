@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RAMPART_TPM2_H
+#define RAMPART_TPM2_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The TPM, through tpm2-tss' ESAPI: random numbers, PCRs, and sealing a
+ * secret to PCR values the way systemd-cryptenroll does (an SRK at
+ * 0x81000001, a KEYEDHASH object under it whose authPolicy is PolicyPCR
+ * over the sha256 bank, salted sessions with AES-128-CFB parameter
+ * encryption), so a token either of them writes opens with the other.
+ *
+ * Randomness: ESAPI's salted sessions draw nonces and ephemeral keys from
+ * mbedtls, which calls getrandom() and so blocks until the kernel's pool
+ * is initialised.  Early in the boot call tpm2_seed_kernel_rng() before
+ * tpm2_seal() or tpm2_unseal(); tpm2_get_random(), PCR reads and extends
+ * need no randomness on our side.
+ *
+ * Errors are negative errnos, logged here with the TPM's own code decoded
+ * (Tss2_RC_Decode).  tpm2-tss' own log lines are switched off while a
+ * context is open (TSS2_LOG=all+none, unless TSS2_LOG was set; all+warning
+ * at debug level) and the variable is removed again by tpm2_close(), so it
+ * does not reach the root's init.
+ */
+
+#define TPM2_DEVICE_TCTI "device:/dev/tpmrm0"
+#define TPM2_SRK_HANDLE 0x81000001u
+#define TPM2_PCR_COUNT 24
+#define TPM2_SECRET_MAX 128 /* what a sealed KEYEDHASH object can hold */
+
+struct tpm2; /* ESAPI context and its TCTI */
+
+/*
+ * Opens the TPM named by a tpm2-tss TCTI configuration string:
+ * "device:/dev/tpmrm0" (TPM2_DEVICE_TCTI, the kernel's resource manager,
+ * which flushes whatever a crash leaves loaded) or, in tests,
+ * "swtpm:host=127.0.0.1,port=N".  Nothing is sent to the TPM yet and
+ * TPM2_Startup is not sent at all: firmware (or the kernel driver) has
+ * done it.  Returns 0, -ENODEV when there is no TPM (the device node is
+ * absent or the TCTI cannot be set up), -EINVAL, -ENOMEM.
+ */
+int tpm2_open(struct tpm2 **out, const char *tcti_conf);
+void tpm2_close(struct tpm2 *t);
+
+/*
+ * TPM2_GetRandom, as many times as @n needs; no session, so the bytes
+ * cross the TPM bus in clear: anyone on the bus sees them.  Good for
+ * seeding the kernel (mixed with what else it has), not as a secret by
+ * itself.
+ */
+int tpm2_get_random(struct tpm2 *t, void *buf, size_t n);
+
+/*
+ * Feeds @bytes (1-512) from the TPM's RNG to the kernel with RNDADDENTROPY
+ * on /dev/urandom and credits them in full, so getrandom() stops blocking
+ * for everyone after us (libcryptsetup, mke2fs, mbedtls in tpm2-tss).
+ * Crediting trusts the TPM's RNG; rampart trusts that TPM with the storage
+ * key anyway (systemd does not credit; it has no 12-second wait to
+ * break).  32 bytes (256 bits) are what the kernel needs to initialise.
+ * Returns 0, -EPERM without CAP_SYS_ADMIN, or a TPM error.
+ */
+int tpm2_seed_kernel_rng(struct tpm2 *t, size_t bytes);
+
+struct tpm2_sealed {
+	uint8_t *blob;           /* marshalled TPM2B_PRIVATE then TPM2B_PUBLIC (systemd's tpm2-blob) */
+	size_t blob_len;
+	uint8_t policy_hash[32]; /* PolicyPCR digest, the sealed object's authPolicy */
+	uint8_t *srk;            /* Esys_TR_Serialize() of the SRK used (systemd's tpm2_srk) */
+	size_t srk_len;
+	uint32_t pcr_mask;       /* sha256 bank, e.g. 1u << 7 */
+};
+
+void tpm2_sealed_free(struct tpm2_sealed *s);
+
+/*
+ * Seals @secret (1-TPM2_SECRET_MAX bytes) to the current values of the
+ * sha256 PCRs in @pcr_mask (non-empty, PCRs 0-23) under the SRK at
+ * TPM2_SRK_HANDLE.  When there is no SRK one is made from the TCG storage
+ * template (ECC NIST P-256, SHA-256, AES-128-CFB, FIXEDTPM|FIXEDPARENT|
+ * SENSITIVEDATAORIGIN|USERWITHAUTH|RESTRICTED|DECRYPT|NODA) and persisted;
+ * that needs the owner hierarchy's authorisation to be empty.  An SRK
+ * already there is used whatever it is, like systemd does.  The secret
+ * travels in a salted HMAC session keyed to the SRK with AES-128-CFB
+ * parameter encryption.  The policy digest is computed here from the PCR
+ * values read, with the PCR selection spelled as systemd spells it (three
+ * bytes), so the digests agree.  @out needs tpm2_sealed_free().
+ */
+int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask, struct tpm2_sealed *out);
+
+/*
+ * Unseals what tpm2_seal() (or systemd-cryptenroll with an SRK and no PIN)
+ * sealed: the SRK is taken from @s->srk, not from the TPM, so a session
+ * salted to it fails against any other key; the blob is loaded under it;
+ * a policy session (salted to the SRK, response encryption) runs
+ * PolicyPCR over @s->pcr_mask, and its digest is compared with the sealed
+ * object's authPolicy before anything is unsealed.  @secret/@len: the
+ * caller's buffer, its size in, the secret's size out.  Returns 0 or,
+ * with @why set to a short static reason:
+ *   -EBADMSG   the blob or the SRK serialisation is malformed, or does not
+ *              fit @s (policy hash, object type), or the TPM finds the
+ *              blob damaged
+ *   -ENOKEY    the TPM's SRK is not the one in @s (TPM cleared, another
+ *              machine's token, or a tampered one)
+ *   -EPERM     the PCR values differ from those sealed to
+ *   -ENOLCK    the TPM is in dictionary-attack lockout (TPM2_RC_LOCKOUT)
+ *   -ENOBUFS   the secret is larger than *@len
+ *   -EREMOTEIO any other TPM error, including a response that fails its
+ *              HMAC check (something between us and the TPM altered it)
+ * and -EINVAL, -ENOMEM.  No TPM is -ENODEV from tpm2_open().  A PCR
+ * changing between PolicyPCR and Unseal (TPM2_RC_PCR_CHANGED) is retried
+ * with a new session, twice.  Transient objects and sessions are flushed
+ * on every path.
+ *
+ * Dictionary-attack lockout does not stop this unsealing: the object has
+ * no authValue, only a PCR policy, and the TPM checks lockout only for
+ * authorisations that use an authValue (measured against swtpm).  -ENOLCK
+ * is there for the TPM that says otherwise.
+ */
+int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, const char **why);
+
+/* Reads a PCR of the sha256 bank.  -EINVAL for @pcr >= 24, -EOPNOTSUPP without a sha256 bank. */
+int tpm2_pcr_read(struct tpm2 *t, unsigned pcr, uint8_t digest[32]);
+
+/*
+ * Measures an event: hashes @data with the hash of every active PCR bank
+ * and extends @pcr in all of them with one TPM2_PCR_Extend, the way the
+ * TCG PC Client spec (and systemd-pcrextend) measure, so the banks stay
+ * consistent and an event log can replay each of them: new value =
+ * H(old || H(data)) per bank.  Banks whose hash this build cannot compute
+ * (SM3) are skipped with a warning; the sha256 bank must be active
+ * (-EOPNOTSUPP otherwise), since that is the one rampart seals to.
+ * Active banks are asked for once per context.  Recording the event
+ * (what, why) for attestation is the caller's business.
+ */
+int tpm2_pcr_extend_event(struct tpm2 *t, unsigned pcr, const void *data, size_t len);
+
+/*
+ * What a tpm2-tss return code means, as tpm2_unseal() maps it (format-one
+ * codes compared without the handle, parameter or session they name):
+ * TPM2_RC_LOCKOUT -ENOLCK; TPM2_RC_POLICY_FAIL, _PCR_CHANGED, _PCR -EPERM;
+ * other TPM codes -EREMOTEIO (RETRY, YIELDED and TESTING included: by
+ * then ESAPI has resubmitted the command five times and this module four
+ * more, over 300 ms); marshalling errors -EBADMSG; tpm2-tss out of memory
+ * -ENOMEM; anything else -EREMOTEIO.  Exposed for tests.
+ */
+int tpm2_rc_to_errno(uint32_t rc);
+
+#endif

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+#include "tpm2_token.h"
+
+#include <stdbool.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+#include <mbedtls/base64.h>
+
+#include "util.h"
+
+/* The token is flat; deeper nesting in unknown fields only costs work. */
+#define JSON_DEPTH 8
+
+static void json_object_putp(json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+
+static void json_tokener_freep(struct json_tokener **t)
+{
+	if (*t)
+		json_tokener_free(*t);
+}
+
+static int fail(const char **why, int err, const char *reason)
+{
+	if (why)
+		*why = reason;
+	return err;
+}
+
+/* ---- building ----------------------------------------------------------------------------- */
+
+/* Adds @val (which may be NULL after a failed allocation) under @key; @val is consumed either way. */
+static int add(json_object *obj, const char *key, json_object *val)
+{
+	if (!val)
+		return -ENOMEM;
+	/* json-c keeps @val only when it succeeds. */
+	if (json_object_object_add(obj, key, val) < 0) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static json_object *base64_string(const uint8_t *buf, size_t len)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t need = 0;
+
+	(void)mbedtls_base64_encode(NULL, 0, &need, buf, len);
+	text = malloc(need);
+	if (!text || mbedtls_base64_encode((unsigned char *)text, need, &need, buf, len) != 0)
+		return NULL;
+	return json_object_new_string_len(text, (int)need);
+}
+
+static json_object *hex_string(const uint8_t *buf, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	char text[2 * 32];
+
+	if (len > 32)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		text[2 * i] = digits[buf[i] >> 4];
+		text[2 * i + 1] = digits[buf[i] & 15];
+	}
+	return json_object_new_string_len(text, (int)(2 * len));
+}
+
+static json_object *pcr_array(uint32_t mask)
+{
+	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
+
+	if (!a)
+		return NULL;
+	for (int pcr = 0; pcr < TPM2_PCR_COUNT; pcr++) {
+		json_object *n;
+
+		if (!(mask & (1u << pcr)))
+			continue;
+		n = json_object_new_int(pcr);
+		if (!n || json_object_array_add(a, n) < 0) {
+			json_object_put(n);
+			return NULL;
+		}
+	}
+	return TAKE_PTR(a);
+}
+
+static json_object *keyslot_array(int keyslot)
+{
+	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
+	json_object *s;
+	char text[16];
+
+	if (!a)
+		return NULL;
+	snprintf(text, sizeof(text), "%d", keyslot);
+	s = json_object_new_string(text);
+	if (!s || json_object_array_add(a, s) < 0) {
+		json_object_put(s);
+		return NULL;
+	}
+	return TAKE_PTR(a);
+}
+
+int tpm2_token_build(const struct tpm2_sealed *s, int keyslot, char **json)
+{
+	_cleanup_(json_object_putp) json_object *t = NULL;
+	const char *text;
+
+	*json = NULL;
+	if (!s || !s->blob || !s->blob_len || !s->srk || !s->srk_len || s->pcr_mask == 0 ||
+	    s->pcr_mask >= (1u << TPM2_PCR_COUNT) || keyslot < 0 || keyslot > TPM2_TOKEN_KEYSLOT_MAX)
+		return -EINVAL;
+
+	/* In systemd's order, which is also how cryptsetup luksDump shows it. */
+	struct {
+		const char *key;
+		json_object *val;
+	} fields[] = {
+		{ "type", json_object_new_string(TPM2_TOKEN_TYPE) },
+		{ "keyslots", keyslot_array(keyslot) },
+		{ "tpm2-blob", base64_string(s->blob, s->blob_len) },
+		{ "tpm2-pcrs", pcr_array(s->pcr_mask) },
+		{ "tpm2-pcr-bank", json_object_new_string("sha256") },
+		{ "tpm2-policy-hash", hex_string(s->policy_hash, sizeof(s->policy_hash)) },
+		{ "tpm2-pin", json_object_new_boolean(0) },
+		{ "tpm2_srk", base64_string(s->srk, s->srk_len) },
+	};
+
+	t = json_object_new_object();
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (!t || add(t, fields[i].key, fields[i].val) < 0) {
+			/* add() took fields[i] either way; the rest are still ours. */
+			for (size_t j = t ? i + 1 : 0; j < ARRAY_SIZE(fields); j++)
+				json_object_put(fields[j].val);
+			return -ENOMEM;
+		}
+
+	/* json-c escapes '/' by default, which base64 is full of; valid either way, but not what systemd writes. */
+	text = json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		return -ENOMEM;
+	*json = strdup(text);
+	return *json ? 0 : -ENOMEM;
+}
+
+/* ---- parsing ------------------------------------------------------------------------------ */
+
+static int base64_field(json_object *tok, const char *key, uint8_t **out, size_t *len, const char *missing,
+			const char *bad, const char **why)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	json_object *o;
+	const char *text;
+	size_t n, need = 0;
+	int r;
+
+	if (!json_object_object_get_ex(tok, key, &o))
+		return fail(why, -EBADMSG, missing);
+	if (!json_object_is_type(o, json_type_string))
+		return fail(why, -EBADMSG, bad);
+	text = json_object_get_string(o);
+	n = (size_t)json_object_get_string_len(o);
+	r = mbedtls_base64_decode(NULL, 0, &need, (const unsigned char *)text, n);
+	if (r != MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL || need == 0)
+		return fail(why, -EBADMSG, bad);
+	buf = malloc(need);
+	if (!buf)
+		return fail(why, -ENOMEM, "out of memory");
+	if (mbedtls_base64_decode(buf, need, len, (const unsigned char *)text, n) != 0 || *len == 0)
+		return fail(why, -EBADMSG, bad);
+	*out = TAKE_PTR(buf);
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* systemd writes lowercase and reads either case. */
+static int policy_hash_field(json_object *tok, uint8_t out[32], const char **why)
+{
+	json_object *o;
+	const char *text;
+
+	if (!json_object_object_get_ex(tok, "tpm2-policy-hash", &o))
+		return fail(why, -EBADMSG, "no tpm2-policy-hash field");
+	if (json_object_is_type(o, json_type_array))
+		return fail(why, -EBADMSG, "several policy hashes (tpm2-policy-hash array) are not supported");
+	if (!json_object_is_type(o, json_type_string) || json_object_get_string_len(o) != 64)
+		return fail(why, -EBADMSG, "tpm2-policy-hash is not 64 hex digits");
+	text = json_object_get_string(o);
+	for (size_t i = 0; i < 32; i++) {
+		int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return fail(why, -EBADMSG, "tpm2-policy-hash is not 64 hex digits");
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int pcrs_field(json_object *tok, uint32_t *mask, const char **why)
+{
+	json_object *o;
+	size_t n;
+
+	if (!json_object_object_get_ex(tok, "tpm2-pcrs", &o))
+		return fail(why, -EBADMSG, "no tpm2-pcrs field");
+	if (!json_object_is_type(o, json_type_array))
+		return fail(why, -EBADMSG, "tpm2-pcrs is not an array");
+	n = json_object_array_length(o);
+	*mask = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(o, i);
+		int64_t pcr;
+
+		/* json-c reads 7.0 as a double and "7" as a string: both refused, like systemd does. */
+		if (!json_object_is_type(e, json_type_int))
+			return fail(why, -EBADMSG, "tpm2-pcrs has an entry that is not an integer");
+		pcr = json_object_get_int64(e);
+		if (pcr < 0 || pcr >= TPM2_PCR_COUNT)
+			return fail(why, -EBADMSG, "tpm2-pcrs has a PCR outside 0-23");
+		*mask |= 1u << pcr;
+	}
+	/* systemd allows none (a signed policy alone, or nothing); an unsealing without PCRs is not ours to do. */
+	if (*mask == 0)
+		return fail(why, -EBADMSG, "tpm2-pcrs is empty");
+	return 0;
+}
+
+/* The LUKS2 spec: keyslots are decimal strings.  One, since this token unlocks one keyslot. */
+static int keyslot_field(json_object *tok, int *keyslot, const char **why)
+{
+	json_object *o, *e;
+	const char *text;
+	size_t n;
+
+	if (!json_object_object_get_ex(tok, "keyslots", &o) || !json_object_is_type(o, json_type_array))
+		return fail(why, -EBADMSG, "no keyslots array");
+	if (json_object_array_length(o) != 1)
+		return fail(why, -EBADMSG, "keyslots does not name exactly one keyslot");
+	e = json_object_array_get_idx(o, 0);
+	if (!json_object_is_type(e, json_type_string))
+		return fail(why, -EBADMSG, "keyslot is not a decimal string");
+	text = json_object_get_string(e);
+	n = (size_t)json_object_get_string_len(e);
+	if (n == 0 || n > 2 || (n == 2 && text[0] == '0') || strspn(text, "0123456789") != n)
+		return fail(why, -EBADMSG, "keyslot is not a decimal string");
+	*keyslot = atoi(text);
+	if (*keyslot > TPM2_TOKEN_KEYSLOT_MAX)
+		return fail(why, -EBADMSG, "keyslot is outside 0-31");
+	return 0;
+}
+
+/* A boolean that must be false (or absent) for rampart to unseal. */
+static int false_field(json_object *tok, const char *key, const char *not_bool, const char *unsupported,
+		       const char **why)
+{
+	json_object *o;
+
+	if (!json_object_object_get_ex(tok, key, &o))
+		return 0;
+	if (!json_object_is_type(o, json_type_boolean))
+		return fail(why, -EBADMSG, not_bool);
+	if (json_object_get_boolean(o))
+		return fail(why, -EBADMSG, unsupported);
+	return 0;
+}
+
+static int check_fields(json_object *tok, const char **why)
+{
+	json_object *o;
+	int r;
+
+	if (!json_object_object_get_ex(tok, "type", &o) || !json_object_is_type(o, json_type_string))
+		return fail(why, -EBADMSG, "no type field");
+	if (strcmp(json_object_get_string(o), TPM2_TOKEN_TYPE) != 0)
+		return fail(why, -EBADMSG, "type is not systemd-tpm2");
+
+	/* Absent means sha256: systemd before 250 wrote no bank and used sha256. */
+	if (json_object_object_get_ex(tok, "tpm2-pcr-bank", &o) &&
+	    (!json_object_is_type(o, json_type_string) || strcasecmp(json_object_get_string(o), "sha256") != 0))
+		return fail(why, -EBADMSG, "PCR bank is not sha256");
+
+	r = false_field(tok, "tpm2-pin", "tpm2-pin is not a boolean", "PIN-protected tokens are not supported", why);
+	if (r < 0)
+		return r;
+	r = false_field(tok, "tpm2_pcrlock", "tpm2_pcrlock is not a boolean", "pcrlock policies are not supported",
+			why);
+	if (r < 0)
+		return r;
+	/* A signed PCR policy changes what the object's policy is: not ignorable. */
+	if (json_object_object_get_ex(tok, "tpm2_pubkey", &o) ||
+	    (json_object_object_get_ex(tok, "tpm2_pubkey_pcrs", &o) &&
+	     !(json_object_is_type(o, json_type_array) && json_object_array_length(o) == 0)))
+		return fail(why, -EBADMSG, "signed PCR policies (tpm2_pubkey) are not supported");
+	if (json_object_object_get_ex(tok, "tpm2-blob", &o) && json_object_is_type(o, json_type_array))
+		return fail(why, -EBADMSG, "several sealed blobs (tpm2-blob array) are not supported");
+	return 0;
+}
+
+int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, const char **why)
+{
+	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
+	_cleanup_(json_object_putp) json_object *doc = NULL;
+	_cleanup_(tpm2_sealed_free) struct tpm2_sealed s = { 0 };
+	size_t n;
+	int slot, r;
+
+	memset(out, 0, sizeof(*out));
+	if (!json)
+		return fail(why, -EINVAL, "no token");
+	n = strlen(json);
+	if (n > INT32_MAX)
+		return fail(why, -EBADMSG, "token too large");
+	tok = json_tokener_new_ex(JSON_DEPTH);
+	if (!tok)
+		return fail(why, -ENOMEM, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	doc = json_tokener_parse_ex(tok, json, (int)n);
+	if (json_tokener_get_error(tok) == json_tokener_error_memory)
+		return fail(why, -ENOMEM, "out of memory");
+	if (json_tokener_get_error(tok) != json_tokener_success)
+		return fail(why, -EBADMSG, "not JSON");
+	for (size_t i = json_tokener_get_parse_end(tok); i < n; i++)
+		if (!strchr(" \t\r\n", json[i]))
+			return fail(why, -EBADMSG, "not JSON (data after the object)");
+	if (!json_object_is_type(doc, json_type_object))
+		return fail(why, -EBADMSG, "not a JSON object");
+
+	r = check_fields(doc, why);
+	if (r < 0)
+		return r;
+	r = keyslot_field(doc, &slot, why);
+	if (r < 0)
+		return r;
+	r = pcrs_field(doc, &s.pcr_mask, why);
+	if (r < 0)
+		return r;
+	r = policy_hash_field(doc, s.policy_hash, why);
+	if (r < 0)
+		return r;
+	r = base64_field(doc, "tpm2-blob", &s.blob, &s.blob_len, "no tpm2-blob field", "tpm2-blob is not base64",
+			 why);
+	if (r < 0)
+		return r;
+	/* Tokens without it come from systemd before 254 (a transient primary key): not supported. */
+	r = base64_field(doc, "tpm2_srk", &s.srk, &s.srk_len, "no tpm2_srk field (systemd before 254?)",
+			 "tpm2_srk is not base64", why);
+	if (r < 0)
+		return r;
+
+	*out = s;
+	memset(&s, 0, sizeof(s));
+	if (keyslot)
+		*keyslot = slot;
+	return 0;
+}
