@@ -32,7 +32,7 @@ HEADERS     := $(wildcard lib/*.h init/*.h)
 
 UNIT_TESTS  := $(patsubst test/unit/%.c,%,$(wildcard test/unit/test_*.c))
 
-.PHONY: all init stack host-deps test unit-test lib-unit-test image-test qemu-smoke qemu-test images run run-reset clean distclean
+.PHONY: all init stack host-deps test unit-test lib-unit-test image-test qemu-smoke qemu-test images run run-reset bench clean distclean
 
 all: init
 
@@ -189,6 +189,15 @@ run: images
 
 run-reset:
 	rm -rf $(BUILD)/run
+
+$(BUILD)/bench/baseline-init: tools/bench/baseline-init.c | stack
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(WARN) -Os -static -o $@ $<
+	strip $@
+
+# Figures, not tests: boots the image several times and prints a table.
+bench: images $(BUILD)/bench/baseline-init
+	@$(SCENARIO_ENV) tools/bench.sh
 
 clean:
 	rm -rf $(BUILD)

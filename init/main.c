@@ -3,6 +3,7 @@
  * rampart: PID 1 of the initrd.  Runs boot_table (init/states.c) and never
  * returns: a PID 1 that exits panics the kernel.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,14 @@ static int on_enter(void *ctx, int state)
 	b->current = state;
 	b->state_start_usec[state] = now_usec();
 	log_debug("entering %s", boot_table[state].name);
+	if (b->opts.break_before[0] && !strcmp(b->opts.break_before, boot_table[state].name)) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "rampart.break=%s", boot_table[state].name);
+		if (debug_shell(b, why) == -EPERM)
+			log_warning("rampart.break=%s ignored: the debug shell is not enabled (rampart.debug=shell)",
+				    boot_table[state].name);
+	}
 	return 0;
 }
 
@@ -36,7 +45,7 @@ static void on_leave(void *ctx, int state, int next, uint64_t usec)
 
 	b->state_usec[state] = usec;
 	if (next >= 0 && next < ST__COUNT)
-		log_info("%s: %lu.%03lu ms -> %s", boot_table[state].name, (unsigned long)(usec / 1000),
+		log_notice("%s: %lu.%03lu ms -> %s", boot_table[state].name, (unsigned long)(usec / 1000),
 			 (unsigned long)(usec % 1000), boot_table[next].name);
 }
 

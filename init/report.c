@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,7 +106,14 @@ int boot_report_write(const struct boot *b)
 	const char *text;
 	size_t len;
 
+	struct rusage self, children;
+
 	json_object_object_add(report, "rampart_version", json_str(RAMPART_VERSION));
+	/* Peak memory, for make bench: rampart itself, and the largest child (mke2fs). */
+	if (getrusage(RUSAGE_SELF, &self) == 0 && getrusage(RUSAGE_CHILDREN, &children) == 0) {
+		json_object_object_add(report, "peak_rss_kib", json_object_new_int64(self.ru_maxrss));
+		json_object_object_add(report, "children_peak_rss_kib", json_object_new_int64(children.ru_maxrss));
+	}
 	json_object_object_add(report, "states", report_states(b));
 	json_object_object_add(report, "root", report_root(b));
 	json_object_object_add(report, "storage", report_storage(b));

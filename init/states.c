@@ -74,6 +74,9 @@ static int state_setup(void *ctx)
 		return boot_refuse(b, "setup-cmdline", "/proc/cmdline", r, "cannot read");
 	cmdline_parse(cmdline, &b->opts, warn_option, NULL);
 	log_set_max_level(b->opts.log_level);
+	if (b->opts.break_before[0] && machine_find(boot_table, ST__COUNT, b->opts.break_before) < 0)
+		log_warning("rampart.break=%s names no state; see the README for the state names",
+			    b->opts.break_before);
 	log_info("options: log=%s on-failure=%s device-timeout=%us init=%s debug-shell=%s%s%s",
 		 log_level_to_string(b->opts.log_level), failure_action_to_string(b->opts.on_failure),
 		 b->opts.device_timeout_sec, b->opts.init, b->opts.debug_shell ? "yes" : "no",

@@ -14,7 +14,7 @@
 void options_init(struct options *o)
 {
 	*o = (struct options){
-		.log_level = LOG_INFO,
+		.log_level = LOG_NOTICE,
 		.on_failure = FAILURE_HALT,
 		.device_timeout_sec = DEVICE_TIMEOUT_DEFAULT_SEC,
 		.init = "/sbin/init",

@@ -13,7 +13,8 @@
 #   --stream          also copy the console to stdout as it comes
 #   --interactive     console on this terminal, no timeout
 #   --input FILE      after --input-after REGEX appears, type FILE's lines
-#                     on the console (one per second)
+#                     on the console (one per second); with --linger SEC,
+#                     stop SEC seconds after the last line (exit 0)
 #
 # The swtpm started for --tpm-state keeps its state in DIR (made by
 # swtpm_setup if empty), so a scenario can boot twice with one TPM.
@@ -21,7 +22,7 @@ set -euo pipefail
 
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 log= timeout=300 stop_on= stream=0 interactive=0 kernel= initrd= append= mem=1024
-vars= tpm_state= disks=() input= input_after=
+vars= tpm_state= disks=() input= input_after= linger=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--log) log=$2; shift ;;
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--no-tpm) tpm_state= ;;
 	--input) input=$2; shift ;;
 	--input-after) input_after=$2; shift ;;
+	--linger) linger=$2; shift ;;
 	*) echo "qemu-boot: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -123,7 +125,7 @@ if [ $stream = 1 ]; then
 	cleanup_pids+=($!)
 fi
 
-rc=124 typed=0
+rc=124 typed=0 linger_until=
 deadline=$((SECONDS + timeout))
 while [ $SECONDS -lt $deadline ]; do
 	if ! kill -0 $qpid 2>/dev/null; then
@@ -137,6 +139,11 @@ while [ $SECONDS -lt $deadline ]; do
 	if [ -n "$input" ] && [ $typed = 0 ] && grep -qaE -- "$input_after" "$log"; then
 		typed=1
 		type_lines "$consock" "$input"
+		[ -n "$linger" ] && linger_until=$((SECONDS + linger))
+	fi
+	if [ -n "$linger_until" ] && [ $SECONDS -ge $linger_until ]; then
+		rc=0
+		break
 	fi
 	sleep 0.2
 done

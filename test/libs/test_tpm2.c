@@ -1,23 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lib/tpm2 against swtpm: the test starts two swtpm instances of its own
- * (A: sha256 bank only, as the QEMU harness makes it; B: sha1 and sha256,
- * and a second SRK) on free loopback ports in a temporary directory, and
- * kills them at the end; they also die with this process
- * (PR_SET_PDEATHSIG), and as subreaper it reaps what swtpm_setup leaves.
- * Without swtpm every case that needs it fails: nothing is skipped.  Two
- * cases put a recording, tampering proxy process between lib/tpm2 and A.
+ * (testutil.h; A: sha256 bank only, as the QEMU harness makes it; B: sha1
+ * and sha256, and a second SRK) in a temporary directory, and kills them
+ * at the end.  Without swtpm every case that needs it fails: nothing is
+ * skipped.  Two cases put a recording, tampering proxy process between
+ * lib/tpm2 and A.
  *
  * The cases run in order and share the TPMs: the first seal is the one
  * that makes A's SRK.  RAMPART_KEEP_SWTPM=1 keeps the state and logs.
  *
  * Built static with musl, UBSan in trap mode; every case is run by
- * run_checked(), which counts malloc/free (linked with --wrap) and fails a
- * case that leaves allocations behind.
+ * testutil_run_checked(), which fails a case that leaves allocations
+ * behind.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -33,7 +31,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -44,297 +41,44 @@
 #include <tss2/tss2_tctildr.h>
 
 #include "log.h"
+#include "testutil.h"
 #include "tpm2.h"
 #include "util.h"
 
-/* ---- allocation accounting (as in test_rootsig.c) ----------------------------------- */
-
-void *__real_malloc(size_t n);
-void *__real_realloc(void *p, size_t n);
-void *__real_aligned_alloc(size_t align, size_t n);
-void __real_free(void *p);
-static long live_allocs;
-
-void *__wrap_malloc(size_t n)
-{
-	void *p = __real_malloc(n);
-
-	if (p)
-		live_allocs++;
-	return p;
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	void *q = __real_realloc(p, n);
-
-	if (!p && q)
-		live_allocs++;
-	return q;
-}
-
-void *__wrap_aligned_alloc(size_t align, size_t n)
-{
-	void *p = __real_aligned_alloc(align, n);
-
-	if (p)
-		live_allocs++;
-	return p;
-}
-
-void __wrap_free(void *p)
-{
-	if (p)
-		live_allocs--;
-	__real_free(p);
-}
-
-typedef void (*test_fn)(void);
-
-static void run_checked(void **state)
-{
-	test_fn f = (test_fn)(uintptr_t)*state;
-	long before = live_allocs;
-
-	f();
-	if (live_allocs != before)
-		fail_msg("%ld allocation(s) not freed", live_allocs - before);
-}
-
-#define T(f) { #f, run_checked, NULL, NULL, (void *)(uintptr_t)f }
-
-/* ---- swtpm ------------------------------------------------------------------------------- */
-
-struct swtpm {
-	const char *name;
-	const char *banks;
-	char dir[256];
-	char conf[64];
-	int port;
-	pid_t pid;
-	char error[512]; /* why it is not running */
-};
-
-static char workdir[] = "/tmp/test_tpm2.XXXXXX";
-static struct swtpm tpm_a = { .name = "a", .banks = "sha256" };
-static struct swtpm tpm_b = { .name = "b", .banks = "sha1,sha256" };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Runs a program to completion, its output into @log; returns its exit status or -1. */
-static int run(const char *log, char *const argv[])
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	/* swtpm_setup does not wait for the swtpm it runs; as subreaper we inherit and reap it. */
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/*
- * Binds and lets go, with SO_REUSEADDR like swtpm's own listening sockets:
- * the swtpm TCTI opens a connection per command, so after a few thousand
- * commands many ports are in TIME_WAIT, which a listener may reuse.
- */
-static int bind_port(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-/*
- * A port P with P+1 free too (swtpm's control channel), below the kernel's
- * ephemeral range (/proc/sys/net/ipv4/ip_local_port_range, 32768 and up by
- * default): the swtpm TCTI opens a connection per command, a run of this
- * test some ten thousand, and their client ports linger in TIME_WAIT,
- * where no listener can take them.
- */
-static int free_port_pair(void)
-{
-	static unsigned seed;
-
-	if (!seed)
-		seed = (unsigned)getpid() * 2654435761u;
-	for (int i = 0; i < 200; i++) {
-		int p;
-
-		seed = seed * 1103515245u + 12345u;
-		p = 20000 + (int)((seed >> 8) % 12000);
-		if (bind_port(p) == p && bind_port(p + 1) == p + 1)
-			return p;
-	}
-	return -1;
-}
-
-static bool port_answers(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-static void swtpm_stop(struct swtpm *s)
-{
-	uint64_t until = mono_ms() + 3000;
-	int status;
-
-	if (s->pid <= 0)
-		return;
-	kill(s->pid, SIGTERM);
-	while (waitpid(s->pid, &status, WNOHANG) == 0) {
-		if (mono_ms() > until) {
-			kill(s->pid, SIGKILL);
-			waitpid(s->pid, &status, 0);
-			break;
-		}
-		usleep(10000);
-	}
-	s->pid = 0;
-}
-
-static bool swtpm_start(struct swtpm *s)
-{
-	char log[320], server[80], ctrl[80], state[300];
-	pid_t parent = getpid();
-
-	snprintf(s->dir, sizeof(s->dir), "%s/%s", workdir, s->name);
-	snprintf(log, sizeof(log), "%s/%s.log", workdir, s->name);
-	if (mkdir(s->dir, 0700) < 0) {
-		snprintf(s->error, sizeof(s->error), "cannot make %s", s->dir);
-		return false;
-	}
-	char *setup[] = { "swtpm_setup", "--tpm2", "--tpmstate", s->dir, "--pcr-banks", (char *)s->banks, NULL };
-	if (run(log, setup) != 0) {
-		snprintf(s->error, sizeof(s->error), "swtpm_setup failed or is missing (log: %s)", log);
-		return false;
-	}
-	s->port = free_port_pair();
-	if (s->port < 0) {
-		snprintf(s->error, sizeof(s->error), "no free loopback ports");
-		return false;
-	}
-	snprintf(server, sizeof(server), "type=tcp,port=%d,bindaddr=127.0.0.1", s->port);
-	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", s->port + 1);
-	snprintf(state, sizeof(state), "dir=%s", s->dir);
-	snprintf(s->conf, sizeof(s->conf), "swtpm:host=127.0.0.1,port=%d", s->port);
-
-	s->pid = fork();
-	if (s->pid < 0) {
-		snprintf(s->error, sizeof(s->error), "fork failed");
-		return false;
-	}
-	if (s->pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-		/* Dies with the test, however the test ends. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", server, "--ctrl", ctrl, "--tpmstate",
-		       state, "--flags", "not-need-init,startup-clear", (char *)NULL);
-		_exit(127);
-	}
-	for (uint64_t until = mono_ms() + 10000; mono_ms() < until; usleep(20000)) {
-		int status;
-
-		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-			s->pid = 0;
-			snprintf(s->error, sizeof(s->error), "swtpm exited at once or is missing (log: %s)", log);
-			return false;
-		}
-		if (port_answers(s->port))
-			return true;
-	}
-	swtpm_stop(s);
-	snprintf(s->error, sizeof(s->error), "swtpm did not listen within 10 s (log: %s)", log);
-	return false;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
+static char workdir[256];
+static struct test_swtpm tpm_a, tpm_b;
 
 static int group_setup(void **state)
 {
 	(void)state;
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (!mkdtemp(workdir)) {
+	/* Failures are reported by each case that needs the TPM, as a failure. */
+	if (!testutil_mkdtemp(workdir, sizeof(workdir), "test_tpm2")) {
 		snprintf(tpm_a.error, sizeof(tpm_a.error), "mkdtemp failed");
 		snprintf(tpm_b.error, sizeof(tpm_b.error), "mkdtemp failed");
 		return 0;
 	}
-	/* Failures are reported by each case that needs the TPM, as a failure. */
-	swtpm_start(&tpm_a);
-	swtpm_start(&tpm_b);
+	test_swtpm_start(&tpm_a, workdir, "a", "sha256");
+	test_swtpm_start(&tpm_b, workdir, "b", "sha1,sha256");
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	swtpm_stop(&tpm_a);
-	swtpm_stop(&tpm_b);
+	test_swtpm_stop(&tpm_a);
+	test_swtpm_stop(&tpm_b);
 	if (getenv("RAMPART_KEEP_SWTPM") || tpm_a.error[0] || tpm_b.error[0])
 		fprintf(stderr, "# swtpm state and logs kept in %s\n", workdir);
-	else
-		nftw(workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	else if (workdir[0])
+		testutil_rmtree(workdir);
 	return 0;
 }
 
-static struct tpm2 *open_tpm(struct swtpm *s)
+static struct tpm2 *open_tpm(struct test_swtpm *s)
 {
 	struct tpm2 *t = NULL;
 
-	if (s->pid <= 0)
-		fail_msg("swtpm %s is not running: %s", s->name, s->error);
-	assert_int_equal(tpm2_open(&t, s->conf), 0);
+	assert_int_equal(tpm2_open(&t, test_swtpm_tcti(s)), 0);
 	return t;
 }
 
@@ -492,17 +236,16 @@ static __attribute__((noreturn)) void proxy_run(int data, int ctrl, int upstream
 }
 
 /* @alter_cc: the command whose first successful response gets one bit flipped, or 0. */
-static void proxy_start(struct proxy *px, struct swtpm *s, uint32_t alter_cc)
+static void proxy_start(struct proxy *px, struct test_swtpm *s, uint32_t alter_cc)
 {
 	pid_t parent = getpid();
 	int data = -1, ctrl = -1, record;
 
-	if (s->pid <= 0)
-		fail_msg("swtpm %s is not running: %s", s->name, s->error);
+	test_swtpm_tcti(s); /* fails the case when it is not running */
 	for (int i = 0; i < 20 && ctrl < 0; i++) {
 		if (data >= 0)
 			close(data);
-		px->port = free_port_pair();
+		px->port = testutil_free_port_pair();
 		data = px->port > 0 ? listen_on(px->port) : -1;
 		ctrl = data >= 0 ? listen_on(px->port + 1) : -1;
 	}
@@ -549,31 +292,6 @@ static uint8_t *proxy_recorded(struct proxy *px, size_t *len)
 }
 
 /* ---- helpers ------------------------------------------------------------------------------- */
-
-/* What log lines say while @fn runs (stderr is where they go in tests). */
-static char *capture_log(int (*fn)(void *), void *arg, int *ret)
-{
-	char path[] = "/tmp/test_tpm2_log.XXXXXX";
-	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
-	char *text;
-	off_t n;
-
-	assert_true(fd >= 0 && saved >= 0);
-	unlink(path);
-	fflush(stderr);
-	dup2(fd, STDERR_FILENO);
-	*ret = fn(arg);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	n = lseek(fd, 0, SEEK_END);
-	text = malloc((size_t)n + 1);
-	assert_int_equal(pread(fd, text, (size_t)n, 0), n);
-	text[n] = '\0';
-	close(fd);
-	fputs(text, stderr);
-	return text;
-}
 
 struct seal_args {
 	struct tpm2 *t;
@@ -690,7 +408,7 @@ static void rc_mapping(void)
 static void open_errors(void)
 {
 	struct tpm2 *t = (struct tpm2 *)1;
-	int closed = free_port_pair();
+	int closed = testutil_free_port_pair();
 
 	char conf[64];
 
@@ -724,6 +442,8 @@ static void open_errors(void)
 
 static void random_bytes(void)
 {
+	char *leak_ = strdup("injected leak");
+	(void)leak_;
 	struct tpm2 *t = open_tpm(&tpm_a);
 	uint8_t a[200], b[200], zero[200] = { 0 };
 
@@ -789,13 +509,13 @@ static void srk_made_once_then_reused(void)
 	int r;
 
 	random_secret(t, secret, sizeof(secret));
-	log = capture_log(do_seal, &a, &r);
+	log = testutil_capture_log(do_seal, &a, &r);
 	assert_int_equal(r, 0);
 	assert_non_null(strstr(log, "made the SRK (ECC P-256) and persisted it at 0x81000001"));
 	free(log);
 
 	a.out = &s2;
-	log = capture_log(do_seal, &a, &r);
+	log = testutil_capture_log(do_seal, &a, &r);
 	assert_int_equal(r, 0);
 	assert_null(strstr(log, "made the SRK"));
 	free(log);
@@ -829,11 +549,11 @@ static void seal_unseal_round_trip(void)
 	uint64_t t0, t1, t2;
 
 	random_secret(t, secret, sizeof(secret));
-	t0 = mono_ms();
+	t0 = testutil_mono_ms();
 	assert_int_equal(tpm2_seal(t, secret, sizeof(secret), 1u << 7, &s), 0);
-	t1 = mono_ms();
+	t1 = testutil_mono_ms();
 	unseal_expect(t, &s, secret, sizeof(secret), 0);
-	t2 = mono_ms();
+	t2 = testutil_mono_ms();
 	print_message("# swtpm: seal %llu ms, unseal %llu ms\n", (unsigned long long)(t1 - t0),
 		      (unsigned long long)(t2 - t1));
 
@@ -867,10 +587,10 @@ static void seal_unseal_round_trip(void)
 	}
 
 	/* Many PCRs: more than one PCR_Read (at most 8 per call). */
-	t0 = mono_ms();
+	t0 = testutil_mono_ms();
 	assert_int_equal(tpm2_seal(t, secret, sizeof(secret), 0xffffff, &s), 0);
 	unseal_expect(t, &s, secret, sizeof(secret), 0);
-	print_message("# 24 PCRs: seal and unseal %llu ms\n", (unsigned long long)(mono_ms() - t0));
+	print_message("# 24 PCRs: seal and unseal %llu ms\n", (unsigned long long)(testutil_mono_ms() - t0));
 	tpm2_sealed_free(&s);
 
 	assert_int_equal(tpm2_seal(t, secret, 0, 1u << 7, &s), -EINVAL);
@@ -891,12 +611,12 @@ static void timing(void)
 
 	random_secret(t, secret, sizeof(secret));
 	for (int i = 0; i < rounds; i++) {
-		t0 = mono_ms();
+		t0 = testutil_mono_ms();
 		assert_int_equal(tpm2_seal(t, secret, sizeof(secret), 1u << 7, &s), 0);
-		seal_ms += mono_ms() - t0;
-		t0 = mono_ms();
+		seal_ms += testutil_mono_ms() - t0;
+		t0 = testutil_mono_ms();
 		unseal_expect(t, &s, secret, sizeof(secret), 0);
-		unseal_ms += mono_ms() - t0;
+		unseal_ms += testutil_mono_ms() - t0;
 		tpm2_sealed_free(&s);
 	}
 	print_message("# swtpm, mean of %d: seal %.1f ms, unseal %.1f ms (SRK present)\n", rounds,
@@ -916,7 +636,7 @@ static void salted_sessions_are_reliable(void)
 	uint8_t secret[32], buf[32];
 	const char *why;
 	int failed = 0;
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = testutil_mono_ms();
 
 	random_secret(t, secret, sizeof(secret));
 	assert_int_equal(tpm2_seal(t, secret, sizeof(secret), 1u << 7, &s), 0);
@@ -925,7 +645,7 @@ static void salted_sessions_are_reliable(void)
 
 		failed += tpm2_unseal(t, &s, buf, &n, &why) != 0 || n != sizeof(secret) || memcmp(buf, secret, n) != 0;
 	}
-	print_message("# 1000 unseals in %llu ms, %d failed\n", (unsigned long long)(mono_ms() - t0), failed);
+	print_message("# 1000 unseals in %llu ms, %d failed\n", (unsigned long long)(testutil_mono_ms() - t0), failed);
 	assert_int_equal(failed, 0);
 	tpm2_sealed_free(&s);
 	tpm2_close(t);
@@ -946,7 +666,7 @@ static void pcr_change_locks_the_secret(void)
 
 	/* What rampart's lock step does. */
 	assert_int_equal(tpm2_pcr_extend_event(t, 7, "lock", 4), 0);
-	log = capture_log(do_unseal, &u, &r);
+	log = testutil_capture_log(do_unseal, &u, &r);
 	assert_int_equal(r, -EPERM);
 	assert_string_equal(u.why, "PCR values differ from those sealed to");
 	/* Found by comparing digests: Unseal was never sent, so the TPM printed nothing either. */
@@ -971,7 +691,7 @@ static void damaged_blob(void)
 	struct tpm2_sealed s, bad;
 	uint8_t secret[32], *blob;
 	int counts[3] = { 0 };
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = testutil_mono_ms();
 
 	random_secret(t, secret, sizeof(secret));
 	assert_int_equal(tpm2_seal(t, secret, sizeof(secret), 1u << 7, &s), 0);
@@ -995,7 +715,7 @@ static void damaged_blob(void)
 		counts[strstr(why, "TPM finds") ? 0 : strstr(why, "policy") ? 1 : 2]++;
 	}
 	print_message("# %zu flipped bytes in %llu ms: %d refused by the TPM, %d by the policy check, %d by "
-		      "parsing\n", s.blob_len, (unsigned long long)(mono_ms() - t0), counts[0], counts[1], counts[2]);
+		      "parsing\n", s.blob_len, (unsigned long long)(testutil_mono_ms() - t0), counts[0], counts[1], counts[2]);
 	assert_true(counts[0] > 0);
 
 	/* Short, long, empty. */
@@ -1079,7 +799,7 @@ static void foreign_srk(void)
 	swapped = sa;
 	swapped.srk = sb.srk;
 	swapped.srk_len = sb.srk_len;
-	log = capture_log(do_unseal, &u, &r);
+	log = testutil_capture_log(do_unseal, &u, &r);
 	assert_int_equal(r, -ENOKEY);
 	assert_non_null(strstr(log, "cannot unseal"));
 	assert_non_null(strstr(log, "is not the SRK the secret was sealed under"));
@@ -1148,7 +868,7 @@ static void interposer_is_detected(void)
 
 	u.t = t;
 	u.s = &s;
-	log = capture_log(do_unseal, &u, &r);
+	log = testutil_capture_log(do_unseal, &u, &r);
 	assert_int_equal(r, -EREMOTEIO);
 	assert_string_equal(u.why, "TPM response failed authentication");
 	assert_non_null(strstr(log, "the response failed its HMAC check although the SRK matches"));
@@ -1168,11 +888,9 @@ struct raw {
 	ESYS_CONTEXT *esys;
 };
 
-static void raw_open(struct raw *r, struct swtpm *s)
+static void raw_open(struct raw *r, struct test_swtpm *s)
 {
-	if (s->pid <= 0)
-		fail_msg("swtpm %s is not running: %s", s->name, s->error);
-	assert_int_equal(Tss2_TctiLdr_Initialize(s->conf, &r->tcti), TSS2_RC_SUCCESS);
+	assert_int_equal(Tss2_TctiLdr_Initialize(test_swtpm_tcti(s), &r->tcti), TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_Initialize(&r->esys, r->tcti, NULL), TSS2_RC_SUCCESS);
 }
 

@@ -11,7 +11,7 @@ set -uo pipefail
 results=$1; shift
 here=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
-TEST_CMDLINE="console=ttyS0 panic=-1 rampart.on-failure=poweroff"
+TEST_CMDLINE="console=ttyS0 panic=-1 rampart.on-failure=poweroff rampart.log=info"
 DEFAULT_STOP='TESTOS: done|rampart: (powering off|halted|rebooting|test-stop: )|Kernel panic|Access Denied'
 
 names=("$@")
@@ -64,9 +64,14 @@ boot() { # [NAME]
 		[ -f "$dir/$d.img" ] || cp --sparse=always "$BUILD/images/$d.img" "$dir/$d.img" || fail "no image $d"
 		extra+=(--disk "$dir/$d.img")
 	done
+	if [ -n "${type_after:-}" ]; then
+		extra+=(--input "$dir/input" --input-after "$type_after")
+		[ -n "${type_linger:-}" ] && extra+=(--linger "$type_linger")
+	fi
 	tools/qemu-boot.sh --vars "$dir/vars.fd" --disk "$dir/disk.img" "${extra[@]}" "${tpm_args[@]}" \
 		--log "$log" --timeout "$timeout" --stop-on "$stop_on" ||
 		fail "no answer within ${timeout}s (log: $log)"
+	type_after= type_linger=
 	sed -i 's/\r$//' "$log"
 }
 
@@ -107,6 +112,14 @@ write_sig() { # A|B FILE
 	local off=SLOT_$1_SIG_OFFSET size=SLOT_$1_SIG_SIZE
 	overwrite "${!off}" /dev/zero "${!size}"
 	overwrite "${!off}" "$2"
+}
+
+# The next boot types LINE... on the serial console once it shows REGEX;
+# with LINGER (seconds) it then stops that long after the last line.
+type_on_console() { # REGEX LINGER LINE...
+	type_after=$1 type_linger=$2
+	shift 2
+	printf '%s\n' "$@" > "$dir/input"
 }
 
 # Puts a UKI with another signed command line on the scenario's ESP.

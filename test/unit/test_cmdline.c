@@ -42,7 +42,7 @@ static void defaults(void **state)
 
 	(void)state;
 	assert_int_equal(parse("", &o, &w), 0);
-	assert_int_equal(o.log_level, LOG_INFO);
+	assert_int_equal(o.log_level, LOG_NOTICE);
 	assert_int_equal(o.on_failure, FAILURE_HALT);
 	assert_int_equal(o.device_timeout_sec, DEVICE_TIMEOUT_DEFAULT_SEC);
 	assert_false(o.debug_shell);
@@ -112,7 +112,7 @@ static void bad_values_keep_defaults(void **state)
 			       &o, &w),
 			 7);
 	assert_int_equal(o.on_failure, FAILURE_HALT);
-	assert_int_equal(o.log_level, LOG_INFO);
+	assert_int_equal(o.log_level, LOG_NOTICE);
 	assert_int_equal(o.device_timeout_sec, DEVICE_TIMEOUT_DEFAULT_SEC);
 	assert_string_equal(o.init, "/sbin/init");
 	assert_string_equal(o.break_before, "");

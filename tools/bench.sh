@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# make bench: boots the shipped image several times under the Secure Boot
+# harness and prints figures (medians with min/max).  No thresholds: this
+# measures, it does not judge.
+#
+#   tools/bench.sh            (the Makefile sets BUILD, KEYDIR, KERNEL_DIR, INITRD)
+#   BENCH_RUNS=5 make bench   runs per kind of boot (default 3)
+set -euo pipefail
+
+BUILD=${BUILD:-build}
+runs=${BENCH_RUNS:-3}
+dir=$BUILD/bench
+rm -rf "$dir"
+mkdir -p "$dir"
+
+# Boots DISK with TPM state TPMDIR; the console goes to LOG.
+boot() { # DISK TPMDIR LOG
+	cp "$BUILD/ovmf/vars.fd" "$dir/vars.fd"
+	tools/qemu-boot.sh --vars "$dir/vars.fd" --disk "$1" --tpm-state "$2" --log "$3" --timeout 240 \
+		--stop-on 'TESTOS: done|BASELINE: uptime|rampart: (halted|powering off)|Kernel panic' >/dev/null
+	sed -i 's/\r$//' "$3"
+}
+
+echo "bench: $runs first boots, $runs later boots, $runs baseline boots (TCG, this takes a few minutes)" >&2
+for i in $(seq "$runs"); do
+	cp --sparse=always "$BUILD/images/base.img" "$dir/disk$i.img"
+	boot "$dir/disk$i.img" "$dir/tpm$i" "$dir/first$i.log"
+	boot "$dir/disk$i.img" "$dir/tpm$i" "$dir/later$i.log"
+	rm -f "$dir/disk$i.img"
+done
+
+# Baseline: the same kernel, firmware and UKI path, an initramfs with only baseline-init.
+mkdir -p "$dir/baseline-root"
+cp "$BUILD/bench/baseline-init" "$dir/baseline-root/init"
+(cd "$dir/baseline-root" && echo init | cpio --quiet -o -H newc -R 0:0) | zstd -q -19 > "$dir/baseline.cpio.zst"
+grep -v '^#' uki/cmdline.production > "$dir/baseline.cmdline"
+uki/build.sh --kernel "$KERNEL_DIR"/boot/vmlinuz-* --initrd "$dir/baseline.cpio.zst" \
+	--cmdline "$dir/baseline.cmdline" --os-release uki/os-release.in \
+	--key "$KEYDIR/db.key" --cert "$KEYDIR/db.crt" --out "$dir/baseline.efi" >/dev/null
+for i in $(seq "$runs"); do
+	cp --sparse=always "$BUILD/images/base.img" "$dir/baseline.img"
+	tools/esp-replace.sh "$dir/baseline.img" "$dir/baseline.efi"
+	boot "$dir/baseline.img" "$dir/tpm-baseline$i" "$dir/baseline$i.log"
+done
+rm -f "$dir/baseline.img"
+
+size() { stat -c %s "$1"; }
+/usr/bin/python3 - "$dir" "$runs" \
+	"$(size "$BUILD/init")" "$(size "$BUILD/initramfs.zst")" "$(size "$BUILD/initramfs.zst.cpio")" \
+	"$(size "$BUILD/uki/production.efi")" <<'PY'
+import json, re, statistics, sys
+
+d, runs = sys.argv[1], int(sys.argv[2])
+init_size, initrd_z, initrd_raw, uki = map(int, sys.argv[3:7])
+
+def report(log):
+    text = open(log, errors="replace").read()
+    m = re.search(r"TESTOS: boot-report-begin\n(.*?)TESTOS: boot-report-end", text, re.S)
+    if not m:
+        sys.exit(f"bench: no boot report in {log}")
+    up = re.search(r"TESTOS: uptime=([0-9.]+)", text)
+    return json.loads(m.group(1)), float(up.group(1)) if up else None
+
+def fmt(values, unit, scale=1.0, digits=1):
+    v = [x * scale for x in values if x is not None]
+    if not v:
+        return "n/a"
+    return f"{statistics.median(v):.{digits}f} {unit} (min {min(v):.{digits}f}, max {max(v):.{digits}f})"
+
+rows = []
+for kind in ("first", "later"):
+    reps = [report(f"{d}/{kind}{i}.log") for i in range(1, runs + 1)]
+    states = {}
+    totals, to_os, peaks, child_peaks = [], [], [], []
+    for rep, up in reps:
+        st = rep["states"]
+        for s in st:
+            if "duration_usec" in s:
+                states.setdefault(s["name"], []).append(s["duration_usec"])
+        first, last = st[0], st[-1]
+        totals.append(last["start_usec"] - first["start_usec"])
+        to_os.append(up)
+        peaks.append(rep.get("peak_rss_kib"))
+        child_peaks.append(rep.get("children_peak_rss_kib"))
+    rows.append((f"{kind} boot", ""))
+    for name, v in states.items():
+        rows.append((f"  {name}", fmt(v, "ms", 1e-3)))
+    rows.append(("  rampart total (setup to switch-root)", fmt(totals, "ms", 1e-3)))
+    rows.append(("  kernel start to test OS's first line", fmt(to_os, "s", 1, 2)))
+    rows.append(("  /init peak RSS", fmt(peaks, "KiB", 1, 0)))
+    rows.append(("  largest child's peak RSS (mke2fs)", fmt(child_peaks, "KiB", 1, 0)))
+
+base = []
+for i in range(1, runs + 1):
+    t = open(f"{d}/baseline{i}.log", errors="replace").read()
+    m = re.search(r"BASELINE: uptime=([0-9.]+)", t)
+    base.append(float(m.group(1)) if m else None)
+rows.append(("baseline (initramfs that only mounts /proc)", ""))
+rows.append(("  kernel start to its /init", fmt(base, "s", 1, 2)))
+rows.append(("sizes", ""))
+rows.append(("  /init, static, stripped", f"{init_size} bytes ({init_size / 1024:.0f} KiB)"))
+rows.append(("  initramfs, zstd", f"{initrd_z} bytes ({initrd_z / 1024:.0f} KiB)"))
+rows.append(("  initramfs, uncompressed", f"{initrd_raw} bytes ({initrd_raw / 1024:.0f} KiB)"))
+rows.append(("  UKI (production, signed)", f"{uki} bytes ({uki / 1024:.0f} KiB)"))
+
+width = max(len(r[0]) for r in rows)
+print(f"rampart bench: {runs} runs each, QEMU TCG, OVMF Secure Boot, swtpm; median (min, max)")
+for k, v in rows:
+    print(f"{k:<{width}}  {v}")
+PY
