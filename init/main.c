@@ -15,6 +15,7 @@
 #include "luks.h"
 #include "tpm2.h"
 #include "tpm2_token.h"
+#include "verity.h"
 #include "pid1.h"
 #include "util.h"
 
@@ -73,6 +74,7 @@ static int try_unseal(const char *dev)
 	int keyslot, r;
 
 	log_set_max_level(LOG_WARNING);
+	cryptsetup_log_setup();
 	r = luks_read_token(dev, "systemd-tpm2", &json);
 	if (r < 0) {
 		printf("unseal not attempted: no systemd-tpm2 token on %s (%s)\n", dev, strerror(-r));

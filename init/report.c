@@ -13,16 +13,12 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "json_util.h"
 #include "log.h"
 #include "util.h"
 
 #define REPORT_DIR "/run/rampart"
 #define REPORT_PATH REPORT_DIR "/boot.json"
-
-static void json_putp(json_object **o)
-{
-	json_object_put(*o);
-}
 
 static json_object *json_str(const char *s)
 {
@@ -101,7 +97,7 @@ static json_object *report_storage(const struct boot *b)
 
 int boot_report_write(const struct boot *b)
 {
-	_cleanup_(json_putp) json_object *report = json_object_new_object();
+	_cleanup_(json_object_putp) json_object *report = json_object_new_object();
 	_cleanup_close_ int fd = -1;
 	const char *text;
 	size_t len;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "encoding.h"
 #include "exec.h"
 #include "log.h"
 #include "luks.h"
@@ -42,12 +43,6 @@
  * debug shell): sha256 of this string.  Documented in the README.
  */
 #define LOCK_EVENT "rampart: initrd done, volume key locked"
-
-static void hex(char *out, const uint8_t *in, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", in[i]);
-}
 
 /* Where the volume appears in the OS: /var, /var/tmp. */
 static const char *vol_path(const struct volume *v)
@@ -369,7 +364,7 @@ static void measurement_log(const uint8_t digest[32], const char *what)
 		log_warning("cannot write %s: %s", MEASUREMENT_LOG, strerror(errno));
 		return;
 	}
-	hex(h, digest, 32);
+	hex_encode(h, digest, 32);
 	fprintf(f, "%d sha256 %s %s\n", SEAL_PCR, h, what);
 }
 
@@ -401,8 +396,8 @@ int boot_lock(struct boot *b)
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "cannot extend PCR %d", SEAL_PCR);
 	measurement_log(event, LOCK_EVENT);
-	hex(b->st.pcr7_before, before, 32);
-	hex(b->st.pcr7_after, after, 32);
+	hex_encode(b->st.pcr7_before, before, 32);
+	hex_encode(b->st.pcr7_after, after, 32);
 
 	/* new = sha256(old || event): check the TPM did what we asked. */
 	memcpy(buf, before, 32);

@@ -8,8 +8,10 @@
  * LUKS2 volumes unlocked by a TPM-sealed secret.  The keyslot KDF is
  * PBKDF2-SHA512 with 1000 iterations and no benchmark: the passphrase is
  * a full-entropy secret, a slow KDF would add boot time and no strength.
- * libcryptsetup never runs header recovery for us: a header that does not
- * load is a refusal, not something to repair (reference §5, threat 6).
+ * A header that does not load is a refusal, not something to repair
+ * (reference §5, threat 6); cryptsetup_log_setup() (lib/verity.h) turns
+ * off libcryptsetup's automatic repair of a damaged header copy, and must
+ * run before these functions.
  */
 
 /* Formats @dev (aes-xts-plain64, 512-bit volume key) with one keyslot for @pass; returns the keyslot. */

@@ -22,6 +22,8 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
+#include "encoding.h"
+#include "json_util.h"
 #include "log.h"
 #include "util.h"
 
@@ -37,18 +39,6 @@ struct trust_store {
 	struct trusted_cert *certs[TRUST_STORE_MAX];
 	size_t n;
 };
-
-static void json_object_putp(json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-
-static void json_tokener_freep(struct json_tokener **t)
-{
-	if (*t)
-		json_tokener_free(*t);
-}
 
 static void pkcs7_freep(mbedtls_pkcs7 *p7)
 {
@@ -78,50 +68,6 @@ static void dirents_free(struct dirents *d)
 	for (int i = 0; i < d->n; i++)
 		free(d->v[i]);
 	free(d->v);
-}
-
-static int fail(const char **why, int err, const char *reason)
-{
-	if (why)
-		*why = reason;
-	return err;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The signed string is the hex itself: one spelling only, so lowercase only. */
-static bool is_lower_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-static void unhex(const char *s, size_t n, uint8_t *out)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		out[i / 2] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
-}
-
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static int b64val(char c)
@@ -215,9 +161,9 @@ static int get_string(json_object *doc, const char *key, const char *missing, co
 	json_object *o;
 
 	if (!json_object_object_get_ex(doc, key, &o))
-		return fail(why, -EBADMSG, missing);
+		return fail_why(why, -EBADMSG, missing);
 	if (!json_object_is_type(o, json_type_string))
-		return fail(why, -EBADMSG, wrong_type);
+		return fail_why(why, -EBADMSG, wrong_type);
 	*val = json_object_get_string(o);
 	*len = (size_t)json_object_get_string_len(o);
 	return 0;
@@ -238,6 +184,7 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 	_cleanup_(json_object_putp) json_object *doc = NULL;
 	_cleanup_free_ uint8_t *der = NULL;
 	const char *text = buf, *hash, *fpr, *sig;
+	uint8_t root_hash[ROOT_HASH_MAX], fingerprint[sizeof(out->cert_fingerprint)];
 	size_t n, keys, hash_len, fpr_len, sig_len;
 	ssize_t der_len;
 	size_t olen;
@@ -249,13 +196,13 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 	/* Never look further than one byte past the limit, whatever was read. */
 	n = strnlen(text ? text : "", len < ROOTSIG_DOC_MAX + 1 ? len : ROOTSIG_DOC_MAX + 1);
 	if (n > ROOTSIG_DOC_MAX)
-		return fail(why, -EFBIG, "document larger than 64 KiB");
+		return fail_why(why, -EFBIG, "document larger than 64 KiB");
 	if (n == 0)
-		return fail(why, -ENODATA, "no document (empty, or only NUL bytes)");
+		return fail_why(why, -ENODATA, "no document (empty, or only NUL bytes)");
 
 	tok = json_tokener_new_ex(JSON_DEPTH);
 	if (!tok)
-		return fail(why, -ENOMEM, "out of memory");
+		return fail_why(why, -ENOMEM, "out of memory");
 	/* Strict still takes NaN and Infinity: harmless, ours must be strings. */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	doc = json_tokener_parse_ex(tok, text, (int)n);
@@ -263,24 +210,24 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 	case json_tokener_success:
 		break;
 	case json_tokener_continue:
-		return fail(why, -EBADMSG, "not JSON (the document ends early)");
+		return fail_why(why, -EBADMSG, "not JSON (the document ends early)");
 	case json_tokener_error_depth:
-		return fail(why, -EBADMSG, "not JSON (nested too deeply)");
+		return fail_why(why, -EBADMSG, "not JSON (nested too deeply)");
 	case json_tokener_error_memory:
-		return fail(why, -ENOMEM, "out of memory");
+		return fail_why(why, -ENOMEM, "out of memory");
 	default:
-		return fail(why, -EBADMSG, "not JSON");
+		return fail_why(why, -EBADMSG, "not JSON");
 	}
 	/* Strict json-c refuses trailing non-whitespace itself; not relying on it costs nothing. */
 	for (size_t i = json_tokener_get_parse_end(tok); i < n; i++)
 		if (!strchr(" \t\r\n", text[i]))
-			return fail(why, -EBADMSG, "not JSON (data after the object)");
+			return fail_why(why, -EBADMSG, "not JSON (data after the object)");
 	if (!json_object_is_type(doc, json_type_object))
-		return fail(why, -EBADMSG, "not a JSON object");
+		return fail_why(why, -EBADMSG, "not a JSON object");
 	if (count_top_level_keys(text, n, &keys) < 0)
-		return fail(why, -EBADMSG, "escaped object key");
+		return fail_why(why, -EBADMSG, "escaped object key");
 	if (keys != (size_t)json_object_object_length(doc))
-		return fail(why, -EBADMSG, "duplicate object key");
+		return fail_why(why, -EBADMSG, "duplicate object key");
 
 	r = get_string(doc, "rootHash", "no rootHash field", "rootHash is not a string", &hash, &hash_len, why);
 	if (r < 0)
@@ -293,28 +240,29 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 	if (r < 0)
 		return r;
 
-	if (hash_len < 2 * ROOT_HASH_MIN || hash_len > 2 * ROOT_HASH_MAX || hash_len % 2 ||
-	    !is_lower_hex(hash, hash_len))
-		return fail(why, -EBADMSG, "rootHash is not 64-128 lowercase hex digits");
-	if (fpr_len != 2 * sizeof(out->cert_fingerprint) || !is_lower_hex(fpr, fpr_len))
-		return fail(why, -EBADMSG, "certificateFingerprint is not 64 lowercase hex digits");
+	/* The signed string is the hex itself: one spelling only, so lowercase only. */
+	if (hash_len < 2 * ROOT_HASH_MIN || hash_len > 2 * ROOT_HASH_MAX ||
+	    hex_decode_lower(hash, hash_len, root_hash) < 0)
+		return fail_why(why, -EBADMSG, "rootHash is not 64-128 lowercase hex digits");
+	if (fpr_len != 2 * sizeof(fingerprint) || hex_decode_lower(fpr, fpr_len, fingerprint) < 0)
+		return fail_why(why, -EBADMSG, "certificateFingerprint is not 64 lowercase hex digits");
 	der_len = base64_canonical_len(sig, sig_len);
 	if (der_len <= 0)
-		return fail(why, -EBADMSG, "signature is not canonical base64");
+		return fail_why(why, -EBADMSG, "signature is not canonical base64");
 	if (der_len > ROOTSIG_PKCS7_MAX)
-		return fail(why, -EBADMSG, "signature larger than 16 KiB");
+		return fail_why(why, -EBADMSG, "signature larger than 16 KiB");
 	der = malloc((size_t)der_len);
 	if (!der)
-		return fail(why, -ENOMEM, "out of memory");
+		return fail_why(why, -ENOMEM, "out of memory");
 	if (mbedtls_base64_decode(der, (size_t)der_len, &olen, (const unsigned char *)sig, sig_len) != 0 ||
 	    olen != (size_t)der_len)
-		return fail(why, -EBADMSG, "signature is not canonical base64");
+		return fail_why(why, -EBADMSG, "signature is not canonical base64");
 
 	memcpy(out->root_hash_hex, hash, hash_len);
 	out->root_hash_hex[hash_len] = '\0';
-	unhex(hash, hash_len, out->root_hash);
+	memcpy(out->root_hash, root_hash, hash_len / 2);
 	out->root_hash_len = hash_len / 2;
-	unhex(fpr, fpr_len, out->cert_fingerprint);
+	memcpy(out->cert_fingerprint, fingerprint, sizeof(fingerprint));
 	out->pkcs7 = TAKE_PTR(der);
 	out->pkcs7_len = olen;
 	return 0;
@@ -335,8 +283,8 @@ static int parse_uuid(const char *s, uint8_t out[16])
 				return -EINVAL;
 			continue;
 		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
+		hi = hex_digit(s[i]);
+		lo = hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[j++] = (uint8_t)(hi << 4 | lo);
@@ -351,15 +299,15 @@ int rootsig_check_uuids(const struct root_signature *s, const char *root_uuid,
 	uint8_t root[16], verity[16];
 
 	if (parse_uuid(root_uuid, root) < 0)
-		return fail(why, -EINVAL, "root partition UUID is malformed");
+		return fail_why(why, -EINVAL, "root partition UUID is malformed");
 	if (parse_uuid(verity_uuid, verity) < 0)
-		return fail(why, -EINVAL, "verity partition UUID is malformed");
+		return fail_why(why, -EINVAL, "verity partition UUID is malformed");
 	if (s->root_hash_len < ROOT_HASH_MIN || s->root_hash_len > ROOT_HASH_MAX)
-		return fail(why, -EINVAL, "no root hash");
+		return fail_why(why, -EINVAL, "no root hash");
 	if (memcmp(root, s->root_hash, 16) != 0)
-		return fail(why, -EBADMSG, "root partition UUID is not the first 128 bits of the root hash");
+		return fail_why(why, -EBADMSG, "root partition UUID is not the first 128 bits of the root hash");
 	if (memcmp(verity, s->root_hash + s->root_hash_len - 16, 16) != 0)
-		return fail(why, -EBADMSG, "verity partition UUID is not the last 128 bits of the root hash");
+		return fail_why(why, -EBADMSG, "verity partition UUID is not the last 128 bits of the root hash");
 	return 0;
 }
 
@@ -458,9 +406,9 @@ static int read_file(const char *path, uint8_t *buf, size_t max, size_t *len, co
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode))
-		return fail(why, -EBADMSG, "not a regular file");
+		return fail_why(why, -EBADMSG, "not a regular file");
 	if ((uint64_t)st.st_size > max)
-		return fail(why, -EFBIG, "larger than 64 KiB");
+		return fail_why(why, -EFBIG, "larger than 64 KiB");
 	while (got < max) {
 		ssize_t k = read(fd, buf + got, max - got);
 
@@ -530,7 +478,7 @@ int trust_store_load_dir(struct trust_store **out, const char *dir)
 				    path);
 			continue;
 		}
-		hex(c->fingerprint, sizeof(c->fingerprint), fpr);
+		hex_encode(fpr, c->fingerprint, sizeof(c->fingerprint));
 		if (r == 1) {
 			log_debug("trusted certificate %s: same as an earlier one (fingerprint %s)", path, fpr);
 			continue;
@@ -583,42 +531,42 @@ int rootsig_verify(const struct root_signature *s, const struct trust_store *ts,
 
 	mbedtls_pkcs7_init(&p7);
 	if (!s->pkcs7 || !s->pkcs7_len || !ts)
-		return fail(why, -EINVAL, "nothing to verify");
+		return fail_why(why, -EINVAL, "nothing to verify");
 
 	r = mbedtls_pkcs7_parse_der(&p7, s->pkcs7, s->pkcs7_len);
 	if (r == MBEDTLS_ERR_PKCS7_ALLOC_FAILED)
-		return fail(why, -ENOMEM, "out of memory");
+		return fail_why(why, -ENOMEM, "out of memory");
 	if (r == MBEDTLS_ERR_PKCS7_FEATURE_UNAVAILABLE)
-		return fail(why, -EBADMSG, "unsupported PKCS#7 (attached content, or several certificates)");
+		return fail_why(why, -EBADMSG, "unsupported PKCS#7 (attached content, or several certificates)");
 	if (r != MBEDTLS_PKCS7_SIGNED_DATA)
-		return fail(why, -EBADMSG, "malformed PKCS#7 (or one with signed attributes)");
+		return fail_why(why, -EBADMSG, "malformed PKCS#7 (or one with signed attributes)");
 	if (p7.signed_data.no_of_signers != 1)
-		return fail(why, -EBADMSG, "PKCS#7 does not have exactly one signer");
+		return fail_why(why, -EBADMSG, "PKCS#7 does not have exactly one signer");
 	signer = &p7.signed_data.signers;
 	if (mbedtls_oid_get_md_alg(&signer->alg_identifier, &md) != 0 ||
 	    (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512))
-		return fail(why, -EBADMSG, "digest algorithm is not SHA-256, SHA-384 or SHA-512");
+		return fail_why(why, -EBADMSG, "digest algorithm is not SHA-256, SHA-384 or SHA-512");
 
 	c = trust_store_find(ts, s->cert_fingerprint);
 	if (!c)
-		return fail(why, -ENOKEY, "no trusted certificate has this fingerprint");
+		return fail_why(why, -ENOKEY, "no trusted certificate has this fingerprint");
 	/*
 	 * Not needed for trust (the key decides), but a signer naming another
 	 * certificate is not what any signing tool writes: refusing it leaves
 	 * no part of the PKCS#7 that can change while it still verifies.
 	 */
 	if (!same_buf(&signer->issuer_raw, &c->crt.issuer_raw) || !same_buf(&signer->serial, &c->crt.serial))
-		return fail(why, -EKEYREJECTED, "PKCS#7 signer is not the certificate with this fingerprint");
+		return fail_why(why, -EKEYREJECTED, "PKCS#7 signer is not the certificate with this fingerprint");
 	if (!sig_alg_fits(&signer->sig_alg_identifier, md, &c->crt.pk))
-		return fail(why, -EBADMSG, "signature algorithm does not fit the digest and the certificate's key");
+		return fail_why(why, -EBADMSG, "signature algorithm does not fit the digest and the certificate's key");
 
 	md_info = mbedtls_md_info_from_type(md);
 	if (!md_info || mbedtls_md(md_info, (const unsigned char *)s->root_hash_hex,
 				   strlen(s->root_hash_hex), digest) != 0)
-		return fail(why, -EBADMSG, "digest algorithm is not available");
+		return fail_why(why, -EBADMSG, "digest algorithm is not available");
 	r = mbedtls_pk_verify((mbedtls_pk_context *)&c->crt.pk, md, digest, mbedtls_md_get_size(md_info),
 			      signer->sig.p, signer->sig.len);
 	if (r != 0)
-		return fail(why, -EKEYREJECTED, "signature does not verify");
+		return fail_why(why, -EKEYREJECTED, "signature does not verify");
 	return 0;
 }

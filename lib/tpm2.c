@@ -23,6 +23,7 @@
 #include <tss2/tss2_sys.h>
 #include <tss2/tss2_tctildr.h>
 
+#include "encoding.h"
 #include "log.h"
 #include "util.h"
 
@@ -76,13 +77,6 @@ static void esys_freep(void *p)
 }
 
 #define _cleanup_esys_ _cleanup_(esys_freep)
-
-static int fail(const char **why, int err, const char *reason)
-{
-	if (why)
-		*why = reason;
-	return err;
-}
 
 /* ---- tpm2-tss return codes ------------------------------------------------------- */
 
@@ -918,11 +912,11 @@ static int unseal_failed(struct scope *sc, const struct tpm2_sealed *s, TSS2_RC 
 
 	if (tpm_layer(rc) && tpm_rc(rc) == TPM2_RC_LOCKOUT) {
 		log_notice("TPM: %s: the TPM is in dictionary-attack lockout", step);
-		return fail(why, -ENOLCK, "TPM is in dictionary-attack lockout");
+		return fail_why(why, -ENOLCK, "TPM is in dictionary-attack lockout");
 	}
 	if (tpm2_rc_to_errno(rc) == -EPERM) {
 		log_notice("TPM: %s: %s (0x%x)", step, Tss2_RC_Decode(rc), rc);
-		return fail(why, -EPERM, "PCR values differ from those sealed to");
+		return fail_why(why, -EPERM, "PCR values differ from those sealed to");
 	}
 
 	/* Transient handles go first: a broken context is remade here. */
@@ -931,19 +925,20 @@ static int unseal_failed(struct scope *sc, const struct tpm2_sealed *s, TSS2_RC 
 	if (m == 0) {
 		log_notice("TPM: %s: %s (0x%x); the key at 0x%08x is not the SRK the secret was sealed under",
 			   step, Tss2_RC_Decode(rc), rc, TPM2_SRK_HANDLE);
-		return fail(why, -ENOKEY, "SRK is not the one sealed under (TPM cleared, or another machine's token)");
+		return fail_why(why, -ENOKEY,
+				"SRK is not the one sealed under (TPM cleared, or another machine's token)");
 	}
 	if (loading && tpm_parameter_error(rc)) {
 		log_notice("TPM: %s: %s (0x%x)", step, Tss2_RC_Decode(rc), rc);
-		return fail(why, -EBADMSG, "TPM finds the sealed object damaged");
+		return fail_why(why, -EBADMSG, "TPM finds the sealed object damaged");
 	}
 	if ((rc & ~TSS2_RC_LAYER_MASK) == TSS2_BASE_RC_RSP_AUTH_FAILED) {
 		log_error("TPM: %s: the response failed its HMAC check although the SRK matches: "
 			  "something between us and the TPM altered it", step);
-		return fail(why, -EREMOTEIO, "TPM response failed authentication");
+		return fail_why(why, -EREMOTEIO, "TPM response failed authentication");
 	}
 	tss_error(LOG_ERR, rc, "%s", step);
-	return fail(why, -EREMOTEIO, "TPM error");
+	return fail_why(why, -EREMOTEIO, "TPM error");
 }
 
 /* The blob as two structures, and whether it is the object @s says it is. */
@@ -955,23 +950,17 @@ static int sealed_parse(const struct tpm2_sealed *s, TPM2B_PRIVATE *private, TPM
 
 	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(s->blob, s->blob_len, &off, private) != TSS2_RC_SUCCESS ||
 	    Tss2_MU_TPM2B_PUBLIC_Unmarshal(s->blob, s->blob_len, &off, public) != TSS2_RC_SUCCESS)
-		return fail(why, -EBADMSG, "blob is not a TPM2B_PRIVATE and a TPM2B_PUBLIC");
+		return fail_why(why, -EBADMSG, "blob is not a TPM2B_PRIVATE and a TPM2B_PUBLIC");
 	if (off != s->blob_len)
-		return fail(why, -EBADMSG, "blob has bytes after the sealed object");
+		return fail_why(why, -EBADMSG, "blob has bytes after the sealed object");
 	if (p->type != TPM2_ALG_KEYEDHASH || p->nameAlg != TPM2_ALG_SHA256)
-		return fail(why, -EBADMSG, "blob is not a sealed KEYEDHASH object with SHA-256 names");
+		return fail_why(why, -EBADMSG, "blob is not a sealed KEYEDHASH object with SHA-256 names");
 	if (p->objectAttributes & TPMA_OBJECT_USERWITHAUTH)
-		return fail(why, -EBADMSG, "sealed object can be used without its PCR policy");
+		return fail_why(why, -EBADMSG, "sealed object can be used without its PCR policy");
 	if (p->authPolicy.size != sizeof(s->policy_hash) ||
 	    memcmp(p->authPolicy.buffer, s->policy_hash, sizeof(s->policy_hash)) != 0)
-		return fail(why, -EBADMSG, "policy hash is not the sealed object's policy");
+		return fail_why(why, -EBADMSG, "policy hash is not the sealed object's policy");
 	return 0;
-}
-
-static void hex32(const uint8_t *b, char out[65])
-{
-	for (size_t i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, const char **why)
@@ -990,23 +979,23 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
 
 	if (!t || !s || !s->blob || !s->blob_len || !s->srk || !s->srk_len || !valid_pcr_mask(s->pcr_mask) ||
 	    !secret || !len)
-		return fail(why, -EINVAL, "invalid arguments");
+		return fail_why(why, -EINVAL, "invalid arguments");
 	r = sealed_parse(s, &private, &public, why);
 	if (r < 0)
 		return r;
 	r = esys_ready(t);
 	if (r < 0)
-		return fail(why, r, "TPM context unusable");
+		return fail_why(why, r, "TPM context unusable");
 	pcr_list(s->pcr_mask, pcrs, sizeof(pcrs));
 
 	/* The SRK as it was at sealing time: its public key salts the sessions below. */
 	rc = Esys_TR_Deserialize(t->esys, s->srk, s->srk_len, &srk_tr);
 	if (rc != TSS2_RC_SUCCESS)
-		return fail(why, -EBADMSG, "SRK is not a serialized TPM object");
+		return fail_why(why, -EBADMSG, "SRK is not a serialized TPM object");
 	scope_close(&sc, srk_tr);
 	rc = Esys_TR_GetTpmHandle(t->esys, srk_tr, &srk_handle);
 	if (rc != TSS2_RC_SUCCESS || srk_handle >> TPM2_HR_SHIFT != TPM2_HT_PERSISTENT)
-		return fail(why, -EBADMSG, "SRK is not a persistent key");
+		return fail_why(why, -EBADMSG, "SRK is not a persistent key");
 
 	rc = ESYS(t, Esys_Load(t->esys, srk_tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &private, &public,
 			       &object));
@@ -1039,11 +1028,11 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
 			char have[65] = "", want[65];
 
 			if (digest->size == 32)
-				hex32(digest->buffer, have);
-			hex32(s->policy_hash, want);
+				hex_encode(have, digest->buffer, 32);
+			hex_encode(want, s->policy_hash, 32);
 			log_notice("TPM: PCRs %s (sha256) differ from those sealed to: policy %s, sealed %s", pcrs,
 				   have, want);
-			return fail(why, -EPERM, "PCR values differ from those sealed to");
+			return fail_why(why, -EPERM, "PCR values differ from those sealed to");
 		}
 
 		rc = ESYS(t, Esys_Unseal(t->esys, object, session, ESYS_TR_NONE, ESYS_TR_NONE, &data));
@@ -1061,7 +1050,7 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
 	if (data->size > *len) {
 		explicit_wipe(data->buffer, data->size);
 		*len = data->size;
-		return fail(why, -ENOBUFS, "secret larger than the buffer");
+		return fail_why(why, -ENOBUFS, "secret larger than the buffer");
 	}
 	memcpy(secret, data->buffer, data->size);
 	*len = data->size;

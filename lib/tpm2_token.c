@@ -7,29 +7,12 @@
 #include <json-c/json.h>
 #include <mbedtls/base64.h>
 
+#include "encoding.h"
+#include "json_util.h"
 #include "util.h"
 
 /* The token is flat; deeper nesting in unknown fields only costs work. */
 #define JSON_DEPTH 8
-
-static void json_object_putp(json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-
-static void json_tokener_freep(struct json_tokener **t)
-{
-	if (*t)
-		json_tokener_free(*t);
-}
-
-static int fail(const char **why, int err, const char *reason)
-{
-	if (why)
-		*why = reason;
-	return err;
-}
 
 /* ---- building ----------------------------------------------------------------------------- */
 
@@ -60,15 +43,11 @@ static json_object *base64_string(const uint8_t *buf, size_t len)
 
 static json_object *hex_string(const uint8_t *buf, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
-	char text[2 * 32];
+	char text[2 * 32 + 1];
 
 	if (len > 32)
 		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		text[2 * i] = digits[buf[i] >> 4];
-		text[2 * i + 1] = digits[buf[i] & 15];
-	}
+	hex_encode(text, buf, len);
 	return json_object_new_string_len(text, (int)(2 * len));
 }
 
@@ -163,54 +142,35 @@ static int base64_field(json_object *tok, const char *key, uint8_t **out, size_t
 	int r;
 
 	if (!json_object_object_get_ex(tok, key, &o))
-		return fail(why, -EBADMSG, missing);
+		return fail_why(why, -EBADMSG, missing);
 	if (!json_object_is_type(o, json_type_string))
-		return fail(why, -EBADMSG, bad);
+		return fail_why(why, -EBADMSG, bad);
 	text = json_object_get_string(o);
 	n = (size_t)json_object_get_string_len(o);
 	r = mbedtls_base64_decode(NULL, 0, &need, (const unsigned char *)text, n);
 	if (r != MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL || need == 0)
-		return fail(why, -EBADMSG, bad);
+		return fail_why(why, -EBADMSG, bad);
 	buf = malloc(need);
 	if (!buf)
-		return fail(why, -ENOMEM, "out of memory");
+		return fail_why(why, -ENOMEM, "out of memory");
 	if (mbedtls_base64_decode(buf, need, len, (const unsigned char *)text, n) != 0 || *len == 0)
-		return fail(why, -EBADMSG, bad);
+		return fail_why(why, -EBADMSG, bad);
 	*out = TAKE_PTR(buf);
 	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* systemd writes lowercase and reads either case. */
 static int policy_hash_field(json_object *tok, uint8_t out[32], const char **why)
 {
 	json_object *o;
-	const char *text;
 
 	if (!json_object_object_get_ex(tok, "tpm2-policy-hash", &o))
-		return fail(why, -EBADMSG, "no tpm2-policy-hash field");
+		return fail_why(why, -EBADMSG, "no tpm2-policy-hash field");
 	if (json_object_is_type(o, json_type_array))
-		return fail(why, -EBADMSG, "several policy hashes (tpm2-policy-hash array) are not supported");
-	if (!json_object_is_type(o, json_type_string) || json_object_get_string_len(o) != 64)
-		return fail(why, -EBADMSG, "tpm2-policy-hash is not 64 hex digits");
-	text = json_object_get_string(o);
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return fail(why, -EBADMSG, "tpm2-policy-hash is not 64 hex digits");
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
+		return fail_why(why, -EBADMSG, "several policy hashes (tpm2-policy-hash array) are not supported");
+	if (!json_object_is_type(o, json_type_string) || json_object_get_string_len(o) != 64 ||
+	    hex_decode(json_object_get_string(o), 64, out) < 0)
+		return fail_why(why, -EBADMSG, "tpm2-policy-hash is not 64 hex digits");
 	return 0;
 }
 
@@ -220,9 +180,9 @@ static int pcrs_field(json_object *tok, uint32_t *mask, const char **why)
 	size_t n;
 
 	if (!json_object_object_get_ex(tok, "tpm2-pcrs", &o))
-		return fail(why, -EBADMSG, "no tpm2-pcrs field");
+		return fail_why(why, -EBADMSG, "no tpm2-pcrs field");
 	if (!json_object_is_type(o, json_type_array))
-		return fail(why, -EBADMSG, "tpm2-pcrs is not an array");
+		return fail_why(why, -EBADMSG, "tpm2-pcrs is not an array");
 	n = json_object_array_length(o);
 	*mask = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -231,15 +191,15 @@ static int pcrs_field(json_object *tok, uint32_t *mask, const char **why)
 
 		/* json-c reads 7.0 as a double and "7" as a string: both refused, like systemd does. */
 		if (!json_object_is_type(e, json_type_int))
-			return fail(why, -EBADMSG, "tpm2-pcrs has an entry that is not an integer");
+			return fail_why(why, -EBADMSG, "tpm2-pcrs has an entry that is not an integer");
 		pcr = json_object_get_int64(e);
 		if (pcr < 0 || pcr >= TPM2_PCR_COUNT)
-			return fail(why, -EBADMSG, "tpm2-pcrs has a PCR outside 0-23");
+			return fail_why(why, -EBADMSG, "tpm2-pcrs has a PCR outside 0-23");
 		*mask |= 1u << pcr;
 	}
 	/* systemd allows none (a signed policy alone, or nothing); an unsealing without PCRs is not ours to do. */
 	if (*mask == 0)
-		return fail(why, -EBADMSG, "tpm2-pcrs is empty");
+		return fail_why(why, -EBADMSG, "tpm2-pcrs is empty");
 	return 0;
 }
 
@@ -251,19 +211,19 @@ static int keyslot_field(json_object *tok, int *keyslot, const char **why)
 	size_t n;
 
 	if (!json_object_object_get_ex(tok, "keyslots", &o) || !json_object_is_type(o, json_type_array))
-		return fail(why, -EBADMSG, "no keyslots array");
+		return fail_why(why, -EBADMSG, "no keyslots array");
 	if (json_object_array_length(o) != 1)
-		return fail(why, -EBADMSG, "keyslots does not name exactly one keyslot");
+		return fail_why(why, -EBADMSG, "keyslots does not name exactly one keyslot");
 	e = json_object_array_get_idx(o, 0);
 	if (!json_object_is_type(e, json_type_string))
-		return fail(why, -EBADMSG, "keyslot is not a decimal string");
+		return fail_why(why, -EBADMSG, "keyslot is not a decimal string");
 	text = json_object_get_string(e);
 	n = (size_t)json_object_get_string_len(e);
 	if (n == 0 || n > 2 || (n == 2 && text[0] == '0') || strspn(text, "0123456789") != n)
-		return fail(why, -EBADMSG, "keyslot is not a decimal string");
+		return fail_why(why, -EBADMSG, "keyslot is not a decimal string");
 	*keyslot = atoi(text);
 	if (*keyslot > TPM2_TOKEN_KEYSLOT_MAX)
-		return fail(why, -EBADMSG, "keyslot is outside 0-31");
+		return fail_why(why, -EBADMSG, "keyslot is outside 0-31");
 	return 0;
 }
 
@@ -276,9 +236,9 @@ static int false_field(json_object *tok, const char *key, const char *not_bool, 
 	if (!json_object_object_get_ex(tok, key, &o))
 		return 0;
 	if (!json_object_is_type(o, json_type_boolean))
-		return fail(why, -EBADMSG, not_bool);
+		return fail_why(why, -EBADMSG, not_bool);
 	if (json_object_get_boolean(o))
-		return fail(why, -EBADMSG, unsupported);
+		return fail_why(why, -EBADMSG, unsupported);
 	return 0;
 }
 
@@ -288,14 +248,14 @@ static int check_fields(json_object *tok, const char **why)
 	int r;
 
 	if (!json_object_object_get_ex(tok, "type", &o) || !json_object_is_type(o, json_type_string))
-		return fail(why, -EBADMSG, "no type field");
+		return fail_why(why, -EBADMSG, "no type field");
 	if (strcmp(json_object_get_string(o), TPM2_TOKEN_TYPE) != 0)
-		return fail(why, -EBADMSG, "type is not systemd-tpm2");
+		return fail_why(why, -EBADMSG, "type is not systemd-tpm2");
 
 	/* Absent means sha256: systemd before 250 wrote no bank and used sha256. */
 	if (json_object_object_get_ex(tok, "tpm2-pcr-bank", &o) &&
 	    (!json_object_is_type(o, json_type_string) || strcasecmp(json_object_get_string(o), "sha256") != 0))
-		return fail(why, -EBADMSG, "PCR bank is not sha256");
+		return fail_why(why, -EBADMSG, "PCR bank is not sha256");
 
 	r = false_field(tok, "tpm2-pin", "tpm2-pin is not a boolean", "PIN-protected tokens are not supported", why);
 	if (r < 0)
@@ -308,9 +268,9 @@ static int check_fields(json_object *tok, const char **why)
 	if (json_object_object_get_ex(tok, "tpm2_pubkey", &o) ||
 	    (json_object_object_get_ex(tok, "tpm2_pubkey_pcrs", &o) &&
 	     !(json_object_is_type(o, json_type_array) && json_object_array_length(o) == 0)))
-		return fail(why, -EBADMSG, "signed PCR policies (tpm2_pubkey) are not supported");
+		return fail_why(why, -EBADMSG, "signed PCR policies (tpm2_pubkey) are not supported");
 	if (json_object_object_get_ex(tok, "tpm2-blob", &o) && json_object_is_type(o, json_type_array))
-		return fail(why, -EBADMSG, "several sealed blobs (tpm2-blob array) are not supported");
+		return fail_why(why, -EBADMSG, "several sealed blobs (tpm2-blob array) are not supported");
 	return 0;
 }
 
@@ -324,24 +284,24 @@ int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, co
 
 	memset(out, 0, sizeof(*out));
 	if (!json)
-		return fail(why, -EINVAL, "no token");
+		return fail_why(why, -EINVAL, "no token");
 	n = strlen(json);
 	if (n > INT32_MAX)
-		return fail(why, -EBADMSG, "token too large");
+		return fail_why(why, -EBADMSG, "token too large");
 	tok = json_tokener_new_ex(JSON_DEPTH);
 	if (!tok)
-		return fail(why, -ENOMEM, "out of memory");
+		return fail_why(why, -ENOMEM, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	doc = json_tokener_parse_ex(tok, json, (int)n);
 	if (json_tokener_get_error(tok) == json_tokener_error_memory)
-		return fail(why, -ENOMEM, "out of memory");
+		return fail_why(why, -ENOMEM, "out of memory");
 	if (json_tokener_get_error(tok) != json_tokener_success)
-		return fail(why, -EBADMSG, "not JSON");
+		return fail_why(why, -EBADMSG, "not JSON");
 	for (size_t i = json_tokener_get_parse_end(tok); i < n; i++)
 		if (!strchr(" \t\r\n", json[i]))
-			return fail(why, -EBADMSG, "not JSON (data after the object)");
+			return fail_why(why, -EBADMSG, "not JSON (data after the object)");
 	if (!json_object_is_type(doc, json_type_object))
-		return fail(why, -EBADMSG, "not a JSON object");
+		return fail_why(why, -EBADMSG, "not a JSON object");
 
 	r = check_fields(doc, why);
 	if (r < 0)

@@ -26,6 +26,13 @@ static void cryptsetup_log(int level, const char *msg, void *usrptr)
 
 void cryptsetup_log_setup(void)
 {
+	/*
+	 * Without metadata locking libcryptsetup does not "repair" a LUKS2
+	 * header whose other copy is damaged by writing over it: rampart
+	 * writes nothing it was not asked to (reference §5, threat 6).  PID 1
+	 * is the only user of the devices, so the lock protects nothing here.
+	 */
+	crypt_metadata_locking(NULL, 0);
 	crypt_set_log_callback(NULL, cryptsetup_log, NULL);
 	if (log_get_max_level() >= LOG_DEBUG)
 		crypt_set_debug_level(CRYPT_DEBUG_ALL);

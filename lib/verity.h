@@ -13,7 +13,11 @@
 int verity_open(const char *name, const char *data_dev, const char *hash_dev,
 		const uint8_t *root_hash, size_t root_hash_len);
 
-/* Routes libcryptsetup's messages into rampart's log (debug level and errors). */
+/*
+ * Sets libcryptsetup up for rampart, before any other use of it: its
+ * messages go into rampart's log (debug level and errors), and metadata
+ * locking is off, which also stops its automatic LUKS2 header repair.
+ */
 void cryptsetup_log_setup(void);
 
 #endif

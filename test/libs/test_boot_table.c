@@ -48,8 +48,6 @@ static void every_step_can_fail_and_nothing_skips_ahead(void)
 
 static void failure_ends_in_halt(void)
 {
-	char *leak_ = strdup("injected leak");
-	(void)leak_;
 	assert_int_equal(boot_table[ST_FAILED].next, STATE_BIT(ST_HALT));
 	assert_true(boot_table[ST_HALT].terminal);
 	for (int s = 0; s < ST__COUNT; s++)

@@ -281,8 +281,6 @@ static void fingerprint_not_in_store(void)
 
 static void trust_is_the_store(void)
 {
-	char *leak_ = strdup("injected leak");
-	(void)leak_;
 	static const char *const rogue[] = { "rogue.der", NULL };
 	const char *why;
 

@@ -142,8 +142,6 @@ static void systemd_token_parses(void)
 
 static void build_is_systemds_format(void)
 {
-	char *leak_ = strdup("injected leak");
-	(void)leak_;
 	struct tpm2_sealed s = {
 		.blob = (uint8_t *)blob_bytes,
 		.blob_len = sizeof(blob_bytes),

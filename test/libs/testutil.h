@@ -24,7 +24,8 @@ long testutil_live_allocs(void);
 /*
  * Runs the case in *@state (a void (*)(void)) and fails it when it leaves
  * allocations behind.  Allocations of setup and teardown functions are
- * not counted: they belong to the fixture.
+ * not counted: they belong to the fixture; nor is what libc keeps for the
+ * life of the process (the environment array, allocated here first).
  */
 void testutil_run_checked(void **state);
 

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "encoding.h"
+
+static void digit_values(void **state)
+{
+	(void)state;
+	for (int c = 0; c < 256; c++) {
+		int want = -1;
+
+		if (c >= '0' && c <= '9')
+			want = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			want = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			want = c - 'A' + 10;
+		assert_int_equal(hex_digit((char)c), want);
+	}
+}
+
+static void encode(void **state)
+{
+	const uint8_t in[] = { 0x00, 0x01, 0x7f, 0x80, 0xab, 0xff };
+	char out[2 * sizeof(in) + 2];
+
+	(void)state;
+	memset(out, 'x', sizeof(out));
+	hex_encode(out, in, sizeof(in));
+	assert_string_equal(out, "00017f80abff");
+	/* Exactly 2n + 1 chars written. */
+	assert_int_equal(out[2 * sizeof(in) + 1], 'x');
+
+	memset(out, 'x', sizeof(out));
+	hex_encode(out, in, 0);
+	assert_string_equal(out, "");
+}
+
+static void round_trip(void **state)
+{
+	uint8_t in[256], back[256];
+	char text[2 * sizeof(in) + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)i;
+	hex_encode(text, in, sizeof(in));
+	assert_int_equal(strlen(text), 2 * sizeof(in));
+	assert_int_equal(hex_decode_lower(text, strlen(text), back), 0);
+	assert_memory_equal(back, in, sizeof(in));
+	memset(back, 0, sizeof(back));
+	assert_int_equal(hex_decode(text, strlen(text), back), 0);
+	assert_memory_equal(back, in, sizeof(in));
+}
+
+static void decode_either_case(void **state)
+{
+	const uint8_t want[] = { 0xab, 0xcd, 0xef, 0x09 };
+	uint8_t out[4];
+
+	(void)state;
+	assert_int_equal(hex_decode("abcdef09", 8, out), 0);
+	assert_memory_equal(out, want, 4);
+	memset(out, 0, sizeof(out));
+	assert_int_equal(hex_decode("ABCDEF09", 8, out), 0);
+	assert_memory_equal(out, want, 4);
+	memset(out, 0, sizeof(out));
+	assert_int_equal(hex_decode("aBcDeF09", 8, out), 0);
+	assert_memory_equal(out, want, 4);
+}
+
+/* The lowercase spelling is the only one: any capital refuses the whole text. */
+static void decode_lower_refuses_capitals(void **state)
+{
+	const uint8_t want[] = { 0xab, 0xcd, 0xef, 0x09 };
+	const char *bad[] = { "ABCDEF09", "abcdeF09", "Abcdef09", "abcdef0A" };
+	uint8_t out[4];
+
+	(void)state;
+	assert_int_equal(hex_decode_lower("abcdef09", 8, out), 0);
+	assert_memory_equal(out, want, 4);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(hex_decode_lower(bad[i], 8, out), -EBADMSG);
+}
+
+static void decode_refuses(void **state)
+{
+	/* Everything but plain digits: prefixes, spaces, separators, NUL, non-ASCII. */
+	static const struct {
+		const char *text;
+		size_t n;
+	} bad[] = {
+		{ "a", 1 },        { "abc", 3 },   { "0x12", 4 },  { " 12", 3 },
+		{ "12 ", 3 },      { "1 2 ", 4 },  { "12-3", 4 },  { "g0", 2 },
+		{ "0G", 2 },       { "+1", 2 },    { "1\n", 2 },   { "ab\0d", 4 },
+		{ "\xc3\xa9", 2 }, { "0123456789abcdeg", 16 },
+	};
+	uint8_t out[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(out, 0x5a, sizeof(out));
+		assert_int_equal(hex_decode(bad[i].text, bad[i].n, out), -EBADMSG);
+		assert_int_equal(hex_decode_lower(bad[i].text, bad[i].n, out), -EBADMSG);
+		/* Refused before anything is written. */
+		for (size_t j = 0; j < sizeof(out); j++)
+			assert_int_equal(out[j], 0x5a);
+	}
+}
+
+/* @n is the length, not a NUL: what follows the first @n chars is not read. */
+static void decode_length_is_n(void **state)
+{
+	uint8_t out[2] = { 0x5a, 0x5a };
+
+	(void)state;
+	assert_int_equal(hex_decode("12zz", 2, out), 0);
+	assert_int_equal(out[0], 0x12);
+	assert_int_equal(out[1], 0x5a);
+	assert_int_equal(hex_decode("", 0, out), 0);
+	assert_int_equal(hex_decode_lower("", 0, out), 0);
+	assert_int_equal(out[0], 0x12);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(digit_values),
+		cmocka_unit_test(encode),
+		cmocka_unit_test(round_trip),
+		cmocka_unit_test(decode_either_case),
+		cmocka_unit_test(decode_lower_refuses_capitals),
+		cmocka_unit_test(decode_refuses),
+		cmocka_unit_test(decode_length_is_n),
+	};
+
+	return cmocka_run_group_tests_name("encoding", tests, NULL, NULL);
+}
