@@ -83,7 +83,9 @@ include test/libs.mk
 # Host checks of the image tools (mkroot, mkdisk): reproducibility, verity, signatures.
 image-test: | host-deps
 	@mkdir -p $(RESULTS)
-	@tools/testos/check-images.sh | tee $(BUILD)/image-test.log | grep -E '^(FAIL|[0-9]+ passed)'; \
+	@tools/testos/check-images.sh > $(BUILD)/image-test.log 2>&1; \
+	 grep -E '^FAIL' $(BUILD)/image-test.log; \
+	 echo "image-test: $$(grep -c '^PASS' $(BUILD)/image-test.log) checks passed (log: $(BUILD)/image-test.log)"; \
 	 grep -E '^(PASS|FAIL) ' $(BUILD)/image-test.log | sed 's/^\(PASS\|FAIL\) /\1 image: /' > $(RESULTS)/image.txt; \
 	 grep -qE '^[0-9]+ passed, 0 failed$$' $(BUILD)/image-test.log || \
 		echo "FAIL image: check-images.sh did not finish cleanly (log: $(BUILD)/image-test.log)" >> $(RESULTS)/image.txt

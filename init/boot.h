@@ -61,6 +61,7 @@ struct storage {
 	size_t n_created;
 	char pcr7_before[65], pcr7_after[65];
 	int locked;
+	int shell_ran;          /* a debug shell ran: nothing may be unsealed any more */
 	const char *swap;       /* handed to the OS, or NULL */
 };
 
@@ -96,6 +97,9 @@ int state_repart(void *ctx);
 int state_unseal(void *ctx);
 int state_open_storage(void *ctx);
 int state_lock(void *ctx);
+
+/* Unmounts and closes /var, /var/tmp and swap (before a failure's debug shell). */
+void storage_close(struct boot *b);
 
 /* Extends PCR 7 so the volume secret cannot be unsealed again in this boot; wipes it. */
 int boot_lock(struct boot *b);

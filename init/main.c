@@ -4,6 +4,7 @@
  * returns: a PID 1 that exits panics the kernel.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,9 @@ static int on_enter(void *ctx, int state)
 	b->current = state;
 	b->state_start_usec[state] = now_usec();
 	log_debug("entering %s", boot_table[state].name);
-	if (b->opts.break_before[0] && !strcmp(b->opts.break_before, boot_table[state].name)) {
+	/* The failure state opens its own shell; halt is the end. */
+	if (b->opts.break_before[0] && !strcmp(b->opts.break_before, boot_table[state].name) &&
+	    state != ST_FAILED && state != ST_HALT) {
 		char why[64];
 
 		snprintf(why, sizeof(why), "rampart.break=%s", boot_table[state].name);
@@ -96,6 +99,11 @@ static int try_unseal(const char *dev)
 	return 0;
 }
 
+static void on_sigchld(int sig)
+{
+	(void)sig;
+}
+
 int main(int argc, char **argv)
 {
 	static struct boot boot;
@@ -106,17 +114,20 @@ int main(int argc, char **argv)
 		.clock_usec = now_usec,
 	};
 
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
+	/* As PID 1, argv comes from the kernel command line: never a helper mode. */
+	if (getpid() != 1 && argc > 1 && !strcmp(argv[1], "--version")) {
 		printf("rampart %s\n", RAMPART_VERSION);
 		return 0;
 	}
-	if (argc == 3 && !strcmp(argv[1], "try-unseal"))
+	if (getpid() != 1 && argc == 3 && !strcmp(argv[1], "try-unseal"))
 		return try_unseal(argv[2]);
 	if (getpid() != 1) {
 		fprintf(stderr, "rampart: refusing to run: not PID 1\n");
 		return 1;
 	}
 
+	/* An empty handler, so that pause() in the halt loop wakes up to reap adopted orphans. */
+	signal(SIGCHLD, on_sigchld);
 	umask(022);
 	/* Nothing from the kernel's environment reaches libraries (e.g. TSS2_LOG) or the root's init. */
 	clearenv();

@@ -30,10 +30,12 @@ static const struct {
 	{ "tpm-missing", "enable the TPM in the firmware; storage is never provisioned or opened without one" },
 	{ "tpm-random", "no random numbers for a new volume secret; check the TPM and boot again" },
 	{ "tpm-seal", "the TPM refused to seal; check that it is enabled and not owned with a password" },
-	{ "tpm-pcr-mismatch", "Secure Boot's configuration changed since /var was sealed; restore it, or recover /var "
-			      "with its recovery key" },
-	{ "tpm-srk-mismatch", "this TPM did not seal /var's secret (cleared TPM, moved disk); recover /var with its "
-			      "recovery key" },
+	{ "tpm-pcr-mismatch", "Secure Boot's configuration (PK, KEK, db, dbx) changed since /var was sealed; "
+			      "restore it. rampart enrols no recovery keyslot: add one yourself if you need one" },
+	{ "secure-boot-off", "enable Secure Boot with your keys enrolled (and leave setup mode)" },
+	{ "locked", "a debug shell ran before storage was opened (rampart.break=); boot without it" },
+	{ "tpm-srk-mismatch", "this TPM did not seal /var's secret (cleared TPM, moved disk); only a recovery "
+			      "keyslot you enrolled yourself can open it" },
 	{ "tpm-lockout", "the TPM is in dictionary-attack lockout; wait for it to recover or clear the lockout" },
 	{ "tpm-unseal", "the TPM could not unseal the secret; see the reason" },
 	{ "storage-missing", "the disk lacks a /var or /var/tmp partition; the repart definitions must create them" },

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -61,9 +62,14 @@ int debug_shell(struct boot *b, const char *why)
 		return log_errno(LOG_ERR, errno, "cannot start the debug shell");
 	if (pid == 0)
 		shell_child(why);
+	b->st.shell_ran = 1;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
+	/* Nothing started from the shell lives on into the boot. */
+	kill(-pid, SIGKILL);
+	/* The shell's session ended with a hangup of the console: open it anew. */
+	log_open();
 	log_notice("debug shell exited");
 	return 0;
 }

@@ -337,8 +337,11 @@ static int state_failed(void *ctx)
 	log_error("boot failed in state %s: [%s] %s: %s", boot_table[r->state].name, r->id, r->object,
 		  r->reason);
 	log_error("what to do: %s", refusal_advice(r->id));
-	if (b->opts.debug_shell)
+	if (b->opts.debug_shell) {
+		/* The shell gets neither the secret (locked above) nor the opened volumes. */
+		storage_close(b);
 		debug_shell(b, "the boot failed");
+	}
 	return ST_HALT;
 }
 

@@ -21,6 +21,7 @@
 
 #include "boot.h"
 #include "encoding.h"
+#include "efivar.h"
 #include "exec.h"
 #include "log.h"
 #include "luks.h"
@@ -38,6 +39,7 @@
 #define SWAP_HANDOVER "/run/rampart/swap"
 #define MKE2FS "/sbin/mke2fs"
 #define TOKEN_TYPE "systemd-tpm2"
+#define SWAP_LABEL "swap" /* initramfs/repart.d/40-swap.conf */
 /*
  * What rampart extends PCR 7 with when it leaves the initrd (or opens a
  * debug shell): sha256 of this string.  Documented in the README.
@@ -76,6 +78,14 @@ int state_repart(void *ctx)
 	char why[256] = "";
 	int r;
 
+	/*
+	 * The TPM is mandatory (unseal refuses without one): check before
+	 * anything on the disk is touched, even the mending of its table.
+	 */
+	if (access(TPM_DEVICE, F_OK) < 0)
+		return boot_refuse(b, "tpm-missing", TPM_DEVICE, errno,
+				   "no TPM: refusing to provision or open encrypted storage (nothing was changed)");
+
 	r = repart_load_dir(REPART_DIR, defs, ARRAY_SIZE(defs), &n_defs);
 	if (r < 0)
 		return boot_refuse(b, "repart-definitions", REPART_DIR, r, "cannot load the partition definitions");
@@ -103,11 +113,6 @@ int state_repart(void *ctx)
 		log_info("repart: %s has every partition the definitions ask for", b->boot_disk);
 		return ST_VERIFY_ROOT;
 	}
-
-	/* Provisioning storage that no TPM can protect would be worse than not booting. */
-	if (access(TPM_DEVICE, F_OK) < 0)
-		return boot_refuse(b, "tpm-missing", TPM_DEVICE, errno,
-				   "no TPM: refusing to provision encrypted storage (nothing was changed)");
 
 	for (size_t i = 0; i < n_plan; i++) {
 		log_notice("repart: adding %s partition \"%s\", %llu MiB at %llu MiB of %s",
@@ -196,9 +201,25 @@ int state_unseal(void *ctx)
 	struct boot *b = ctx;
 	int r;
 
-	r = tpm2_open(&b->st.tpm, TPM_TCTI);
-	if (r < 0)
-		return boot_refuse(b, "tpm-missing", TPM_DEVICE, r, "no usable TPM; the storage key cannot be had");
+	if (b->st.locked || b->st.shell_ran)
+		return boot_refuse(b, "locked", "PCR 7", 0,
+				   "PCR 7 was already extended in this boot (a debug shell ran); "
+				   "the volume secret cannot be unsealed or sealed any more");
+	/*
+	 * Sealed to PCR 7 means sealed to the Secure Boot policy: with Secure
+	 * Boot off or in setup mode, any boot chain could reproduce PCR 7.
+	 */
+	r = efivar_secure_boot_enforced();
+	if (r <= 0)
+		return boot_refuse(b, "secure-boot-off", "EFI variables SecureBoot/SetupMode", r < 0 ? r : 0,
+				   "Secure Boot is not enforcing; the volume secret is only sealed or unsealed "
+				   "under Secure Boot");
+	if (!b->st.tpm) {
+		r = tpm2_open(&b->st.tpm, TPM_TCTI);
+		if (r < 0)
+			return boot_refuse(b, "tpm-missing", TPM_DEVICE, r,
+					   "no usable TPM; the storage key cannot be had");
+	}
 	/* The kernel's pool is not ready this early; everything after wants random numbers. */
 	r = tpm2_seed_kernel_rng(b->st.tpm, 64);
 	if (r < 0)
@@ -318,6 +339,11 @@ static int open_swap(struct boot *b)
 		log_info("open-storage: no swap partition");
 		return 0;
 	}
+	/* Rewritten every boot: only the one repart made, never another system's swap. */
+	if (strcmp(p->label, SWAP_LABEL) != 0 || (p->attrs & GPT_ATTR_NO_AUTO)) {
+		log_notice("open-storage: swap partition %s (\"%s\") is not ours; left alone", p->devnode, p->label);
+		return 0;
+	}
 	/* A fresh key each boot: swap never needs to outlive the boot that wrote it. */
 	r = crypt_open_ephemeral(p->devnode, "swap");
 	if (r >= 0)
@@ -339,6 +365,9 @@ int state_open_storage(void *ctx)
 	size_t pass_len = 0;
 	int r = 0;
 
+	if (!b->st.have_secret || b->st.locked)
+		return boot_refuse(b, "locked", "volume secret", 0,
+				   "no volume secret in hand (PCR 7 was extended before storage was opened)");
 	/* The LUKS passphrase is the base64 of the secret, as systemd-cryptenroll makes it. */
 	if (mbedtls_base64_encode(pass, sizeof(pass), &pass_len, b->st.secret, sizeof(b->st.secret)) != 0)
 		return boot_refuse(b, "internal", "volume secret", 0, "cannot encode");
@@ -427,4 +456,19 @@ int state_lock(void *ctx)
 	if (r < 0)
 		return boot_refuse(b, "lock", "PCR 7", r, "cannot lock the volume secret away; not handing over");
 	return ST_SWITCH_ROOT;
+}
+
+void storage_close(struct boot *b)
+{
+	/* Reverse order: /var/tmp sits on /var. */
+	for (size_t i = ARRAY_SIZE(b->st.vols); i-- > 0;) {
+		const struct volume *v = &b->st.vols[i];
+
+		if (!v->outcome)
+			continue;
+		umount2(v->mountpoint, MNT_DETACH);
+		crypt_close(v->name);
+	}
+	if (b->st.swap)
+		crypt_close("swap");
 }

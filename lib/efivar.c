@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -46,9 +47,18 @@ int efivar_decode_uuid(const void *buf, size_t len, char out[UUID_STR_LEN])
 	return uuid_is_valid(out) ? 0 : -EBADMSG;
 }
 
-int efivar_read_loader_partuuid(char out[UUID_STR_LEN])
+int efivar_decode_u8(const void *buf, size_t len, uint8_t *value)
 {
-	uint8_t buf[128];
+	if (len != 5)
+		return -EBADMSG;
+	*value = ((const uint8_t *)buf)[4];
+	return 0;
+}
+
+/* Reads efivarfs file @name into @buf; mounts efivarfs (read-only) first if needed. */
+static ssize_t efivar_read(const char *name, uint8_t *buf, size_t size)
+{
+	char path[256];
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
@@ -57,11 +67,41 @@ int efivar_read_loader_partuuid(char out[UUID_STR_LEN])
 	if (mount("efivarfs", EFIVARFS_DIR, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 		  NULL) < 0 && errno != EBUSY)
 		return log_errno(LOG_ERR, errno, "cannot mount efivarfs on %s", EFIVARFS_DIR);
-	fd = open(EFIVARFS_DIR "/" EFIVAR_LOADER_DEVICE_PART_UUID, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/%s", EFIVARFS_DIR, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf));
+	n = read(fd, buf, size);
+	return n < 0 ? -errno : n;
+}
+
+int efivar_read_loader_partuuid(char out[UUID_STR_LEN])
+{
+	uint8_t buf[128];
+	ssize_t n = efivar_read(EFIVAR_LOADER_DEVICE_PART_UUID, buf, sizeof(buf));
+
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	return efivar_decode_uuid(buf, (size_t)n, out);
+}
+
+int efivar_secure_boot_enforced(void)
+{
+	static const char *const names[] = {
+		"SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+		"SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+	};
+	uint8_t buf[16], value[2];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		ssize_t n = efivar_read(names[i], buf, sizeof(buf));
+
+		if (n == -ENOENT)
+			return 0;
+		if (n < 0)
+			return (int)n;
+		if (efivar_decode_u8(buf, (size_t)n, &value[i]) < 0)
+			return -EBADMSG;
+	}
+	return value[0] == 1 && value[1] == 0;
 }

@@ -3,6 +3,7 @@
 #define RAMPART_EFIVAR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define UUID_STR_LEN 37
 
@@ -23,6 +24,15 @@ int efivar_decode_uuid(const void *buf, size_t len, char out[UUID_STR_LEN]);
 
 /* Reads LoaderDevicePartUUID, mounting efivarfs if needed.  -ENOENT if unset or no EFI. */
 int efivar_read_loader_partuuid(char out[UUID_STR_LEN]);
+
+/* Decodes a one-byte EFI variable (SecureBoot, SetupMode): 4 bytes of attributes, the value. Pure. */
+int efivar_decode_u8(const void *buf, size_t len, uint8_t *value);
+
+/*
+ * 1 if the firmware enforces Secure Boot (SecureBoot = 1, SetupMode = 0),
+ * 0 if not (or no EFI at all), -errno if the variables cannot be read.
+ */
+int efivar_secure_boot_enforced(void);
 
 /* True if @s is a UUID string (8-4-4-4-12 hex digits, any case). */
 int uuid_is_valid(const char *s);

@@ -73,8 +73,11 @@ void log_open(void)
 	if (kmsg_fd < 0)
 		kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd >= 0)
+	if (fd >= 0) {
+		if (console_fd > STDERR_FILENO)
+			close(console_fd);
 		console_fd = fd;
+	}
 	kernel_console_level = read_kernel_console_level();
 }
 

@@ -67,12 +67,27 @@ static void uuid_syntax(void **state)
 	assert_false(uuid_is_valid(""));
 }
 
+static void one_byte_variables(void **state)
+{
+	const uint8_t on[] = { 6, 0, 0, 0, 1 }, off[] = { 6, 0, 0, 0, 0 }, longer[] = { 6, 0, 0, 0, 1, 0 };
+	uint8_t v = 9;
+
+	(void)state;
+	assert_int_equal(efivar_decode_u8(on, sizeof(on), &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(efivar_decode_u8(off, sizeof(off), &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(efivar_decode_u8(longer, sizeof(longer), &v), -EBADMSG);
+	assert_int_equal(efivar_decode_u8(on, 4, &v), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decodes_stub_value),
 		cmocka_unit_test(rejects_malformed),
 		cmocka_unit_test(uuid_syntax),
+		cmocka_unit_test(one_byte_variables),
 	};
 
 	return cmocka_run_group_tests_name("efivar", tests, NULL, NULL);
