@@ -122,6 +122,13 @@ static void log_write(int level, const char *msg)
 	(void)!write(console_fd, line, n);
 }
 
+void log_sanitize(char *msg)
+{
+	for (unsigned char *c = (unsigned char *)msg; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
 static void log_vmsg(int level, int err, const char *fmt, va_list ap)
 {
 	char msg[LOG_LINE_MAX];
@@ -132,6 +139,7 @@ static void log_vmsg(int level, int err, const char *fmt, va_list ap)
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n >= 0 && err && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(err));
+	log_sanitize(msg);
 	log_write(level, msg);
 }
 

@@ -30,6 +30,12 @@ int log_errno(int level, int err, const char *fmt, ...) __attribute__((format(pr
 /* Formats "[%5lu.%06lu] rampart: msg\n" into buf; returns the length. Pure. */
 size_t log_format_console(char *buf, size_t size, uint64_t usec, const char *msg);
 
+/*
+ * Replaces control characters with '?': messages carry strings from disks
+ * (GPT labels, signature documents), which must not forge console lines.
+ */
+void log_sanitize(char *msg);
+
 /* Parses a level name ("err", "warning", "notice", "info", "debug") or -1. */
 int log_level_from_string(const char *s);
 const char *log_level_to_string(int level);

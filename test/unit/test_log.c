@@ -49,6 +49,15 @@ static void log_errno_returns_negative(void **state)
 	assert_int_equal(log_errno(LOG_DEBUG, -13, "x"), -13);
 }
 
+static void control_characters_neutralised(void **state)
+{
+	char msg[] = "label\n[    1.0] rampart: forged\x1b[2J\x7f end";
+
+	(void)state;
+	log_sanitize(msg);
+	assert_string_equal(msg, "label?[    1.0] rampart: forged?[2J? end");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -56,6 +65,7 @@ int main(void)
 		cmocka_unit_test(console_line_truncated_still_ends_line),
 		cmocka_unit_test(level_names_round_trip),
 		cmocka_unit_test(log_errno_returns_negative),
+		cmocka_unit_test(control_characters_neutralised),
 	};
 
 	log_set_max_level(LOG_WARNING);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int main(void)
@@ -14,6 +15,7 @@ int main(void)
 	char uptime[64] = "?";
 	FILE *f;
 
+	mkdir("/proc", 0555);
 	mount("proc", "/proc", "proc", 0, NULL);
 	f = fopen("/proc/uptime", "re");
 	if (f) {
