@@ -63,6 +63,7 @@ struct storage {
 	int locked;
 	int shell_ran;          /* a debug shell ran: nothing may be unsealed any more */
 	const char *swap;       /* handed to the OS, or NULL */
+	char disk_guid[37];     /* the boot disk's GPT GUID (repart) */
 };
 
 #define NEW_ROOT "/sysroot"

@@ -86,6 +86,7 @@ static int state_setup(void *ctx)
 	if (r < 0)
 		return boot_refuse(b, "setup-modules", MODULES_LIST, r, "cannot read the module list");
 	log_info("loaded %d kernel modules, %d not loaded", r, failed);
+	cryptsetup_log_setup();
 	return ST_PROBE;
 }
 
@@ -150,11 +151,6 @@ static int state_probe(void *ctx)
 	snprintf(b->boot_disk, sizeof(b->boot_disk), "%s", b->table.parts[idx].disk);
 	log_info("boot disk %s (%zu disks, %zu partitions seen)", b->boot_disk, b->table.disks, b->table.n);
 	return ST_REPART;
-}
-
-static void trust_store_freep(struct trust_store **t)
-{
-	trust_store_free(*t);
 }
 
 static void skipped_slot(void *userdata, const char *label, const char *why)
@@ -275,7 +271,6 @@ static int state_verify_root(void *ctx)
 	_cleanup_(trust_store_freep) struct trust_store *trust = NULL;
 	int r;
 
-	cryptsetup_log_setup();
 	b->n_slots = slots_collect(b->table.parts, b->table.n, b->boot_disk, b->slots, SLOTS_MAX,
 				   skipped_slot, b);
 	if (b->n_slots == 0)

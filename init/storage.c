@@ -93,14 +93,10 @@ int state_repart(void *ctx)
 	r = repart_sync(b->boot_disk);
 	if (r < 0)
 		return boot_refuse(b, "repart-disk", b->boot_disk, r, "cannot bring the partition table in order");
-	if (r > 0) {
-		r = reprobe(b);
-		if (r < 0)
-			return r;
-	}
 	r = repart_disk_geometry(b->boot_disk, &geo);
 	if (r < 0)
 		return boot_refuse(b, "repart-disk", b->boot_disk, r, "cannot read the disk's geometry");
+	snprintf(b->st.disk_guid, sizeof(b->st.disk_guid), "%s", geo.disk_guid);
 	for (size_t i = 0; i < b->table.n; i++)
 		if (!strcmp(b->table.parts[i].disk, b->boot_disk))
 			existing[n_existing++] = b->table.parts[i];
@@ -333,14 +329,20 @@ static int open_swap(struct boot *b)
 {
 	const struct partition *p = boot_disk_partition(b, ROLE_SWAP);
 	_cleanup_close_ int fd = -1;
+	char ours[37] = "";
 	int r;
 
 	if (!p) {
 		log_info("open-storage: no swap partition");
 		return 0;
 	}
-	/* Rewritten every boot: only the one repart made, never another system's swap. */
-	if (strcmp(p->label, SWAP_LABEL) != 0 || (p->attrs & GPT_ATTR_NO_AUTO)) {
+	/*
+	 * Rewritten every boot: only the one repart made (its UUID says so),
+	 * never another system's swap or hibernation image.
+	 */
+	if (b->st.disk_guid[0])
+		repart_new_uuid(b->st.disk_guid, p->number, GPT_TYPE_SWAP, ours);
+	if (strcmp(p->uuid, ours) != 0 || strcmp(p->label, SWAP_LABEL) != 0 || (p->attrs & GPT_ATTR_NO_AUTO)) {
 		log_notice("open-storage: swap partition %s (\"%s\") is not ours; left alone", p->devnode, p->label);
 		return 0;
 	}

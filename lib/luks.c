@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "cryptsetup_util.h"
 #include "log.h"
 #include "util.h"
 
@@ -14,18 +15,12 @@
 #define LUKS_CIPHER_MODE "xts-plain64"
 #define LUKS_KEY_BYTES 64
 
-static void crypt_freep(struct crypt_device **cd)
-{
-	if (*cd)
-		crypt_free(*cd);
-}
-
 static int load_luks2(struct crypt_device **cd, const char *dev)
 {
 	int r = crypt_init(cd, dev);
 
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot open %s", dev);
+		return r;
 	r = crypt_load(*cd, CRYPT_LUKS2, NULL);
 	if (r < 0)
 		return -EMEDIUMTYPE;
@@ -66,7 +61,7 @@ int luks_add_token(const char *dev, const char *json, int keyslot)
 
 	r = load_luks2(&cd, dev);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: not a LUKS2 volume", dev);
+		return log_errno(LOG_ERR, r, "%s: cannot load its LUKS2 header", dev);
 	token = crypt_token_json_set(cd, CRYPT_ANY_TOKEN, json);
 	if (token < 0)
 		return log_errno(LOG_ERR, token, "%s: cannot store the token", dev);

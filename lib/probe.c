@@ -18,12 +18,6 @@ static void blkid_probep(blkid_probe *pr)
 		blkid_free_probe(*pr);
 }
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
 /* RAM disks, loop and device-mapper devices never hold the boot disk's GPT. */
 static int skip_disk(const char *name)
 {

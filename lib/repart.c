@@ -513,12 +513,6 @@ int repart_check_defs(const struct repart_def *defs, size_t n, char *why, size_t
 
 /* ---- loading ------------------------------------------------------------------------ */
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
 static int compare_names(const void *a, const void *b)
 {
 	return strcmp(a, b);

@@ -228,6 +228,13 @@ int repart_disk_geometry(const char *disk, struct repart_geometry *geo);
 int repart_apply(const char *disk, const struct repart_new *plan, size_t n);
 
 /*
+ * The partition UUID repart_apply() gives partition @number of @type on
+ * the disk with GUID @disk_guid (name-based): it tells a partition rampart
+ * made from one another system made.
+ */
+int repart_new_uuid(const char *disk_guid, int number, const char *type, char out[37]);
+
+/*
  * Makes @disk's table whole and the kernel agree with it; cheap, for every
  * boot, before repart_disk_read().  Rewrites the table (both copies, from
  * the valid one) when libfdisk had to mend it while reading: after a power

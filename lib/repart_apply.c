@@ -223,7 +223,7 @@ static bool still_fits(struct fdisk_context *cxt, struct fdisk_table *tb, const 
 }
 
 /* RFC 4122 version 5: namespace the disk GUID, name "rampart-repart:NUMBER:TYPE". */
-static int derive_uuid(const char *disk_guid, const struct repart_new *o, char out[37])
+int repart_new_uuid(const char *disk_guid, int number, const char *type, char out[37])
 {
 	uuid_t ns, u;
 	char name[96];
@@ -231,7 +231,7 @@ static int derive_uuid(const char *disk_guid, const struct repart_new *o, char o
 
 	if (uuid_parse(disk_guid, ns) < 0)
 		return -EINVAL;
-	len = snprintf(name, sizeof(name), "rampart-repart:%d:%s", o->number, o->def->type);
+	len = snprintf(name, sizeof(name), "rampart-repart:%d:%s", number, type);
 	uuid_generate_sha1(u, ns, name, (size_t)len);
 	uuid_unparse_lower(u, out);
 	return 0;
@@ -249,7 +249,7 @@ static int add_one(struct fdisk_context *cxt, const char *disk, const char *disk
 	char uuid[37];
 	int r;
 
-	if (!pa || derive_uuid(disk_guid, o, uuid) < 0)
+	if (!pa || repart_new_uuid(disk_guid, o->number, o->def->type, uuid) < 0)
 		return log_errno(LOG_ERR, pa ? EINVAL : ENOMEM, "%s: cannot prepare partition %d", disk, o->number);
 	for (size_t j = 0; j < fdisk_table_get_nents(tb); j++) {
 		struct fdisk_partition *q = fdisk_table_get_partition(tb, j);

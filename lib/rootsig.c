@@ -53,7 +53,7 @@ static void trusted_cert_freep(struct trusted_cert **c)
 	}
 }
 
-static void trust_store_freep(struct trust_store **ts)
+void trust_store_freep(struct trust_store **ts)
 {
 	trust_store_free(*ts);
 }

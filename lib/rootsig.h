@@ -104,6 +104,7 @@ int trust_store_load_dir(struct trust_store **out, const char *dir);
 int trust_store_add_der(struct trust_store *ts, const void *der, size_t len);
 size_t trust_store_count(const struct trust_store *ts);
 void trust_store_free(struct trust_store *ts);
+void trust_store_freep(struct trust_store **ts); /* for _cleanup_ */
 
 /*
  * Checks @s against @ts: the PKCS#7 must be a detached SignedData with

@@ -2,6 +2,7 @@
 #ifndef RAMPART_UTIL_H
 #define RAMPART_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -35,6 +36,12 @@ static inline void fclosep(FILE **f)
 {
 	if (*f)
 		fclose(*f);
+}
+
+static inline void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
 }
 
 #define _cleanup_(fn) __attribute__((cleanup(fn)))

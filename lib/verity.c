@@ -4,14 +4,9 @@
 #include <errno.h>
 #include <libcryptsetup.h>
 
+#include "cryptsetup_util.h"
 #include "log.h"
 #include "util.h"
-
-static void crypt_freep(struct crypt_device **cd)
-{
-	if (*cd)
-		crypt_free(*cd);
-}
 
 static void cryptsetup_log(int level, const char *msg, void *usrptr)
 {
