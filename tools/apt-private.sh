@@ -1,6 +1,6 @@
 #!/bin/bash
 # apt-private.sh: run apt-get / apt-cache / apt-helper against a
-# project-private apt configuration (deb-src for trixie and sid), so the
+# project-private apt configuration (deb-src for bookworm, trixie and sid), so the
 # host's sources, lists and caches are never touched.
 #
 #   tools/apt-private.sh update [--force]   refresh the private lists
@@ -20,7 +20,7 @@ CACHE="${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}"
 APTDIR="$CACHE/apt"
 MIRROR="http://deb.debian.org/debian"
 KEYRING="/usr/share/keyrings/debian-archive-keyring.gpg"
-SUITES="trixie sid"
+SUITES="bookworm trixie sid"
 STAMP="$APTDIR/updated.stamp"
 MAX_AGE_MIN=1440
 

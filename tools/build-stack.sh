@@ -1,7 +1,7 @@
 #!/bin/bash
 # build-stack.sh: build rampart's static musl dependency stack (sysroot).
 #
-# host-packages: musl-tools cmake make autoconf automake libtool pkg-config autoconf-archive autopoint gettext bison flex binutils file linux-libc-dev xz-utils bzip2 debian-archive-keyring
+# host-packages: musl-tools cmake make autoconf automake libtool libltdl-dev pkg-config autoconf-archive autopoint gettext bison flex binutils file linux-libc-dev xz-utils bzip2 dpkg-dev debian-archive-keyring
 #
 #   tools/build-stack.sh path    print the sysroot path for the current lock
 #                                and recipe (builds nothing)
@@ -124,26 +124,30 @@ set_paths() {
 }
 
 # ---- lock access ---------------------------------------------------------
-# lock_field PKG N: field N (1-based) of PKG's lock line.
+# The lock has one line per file: package suite version file sha256.
+# lock_field PKG N: field N (1-based) of PKG's first lock line.
 lock_field() {
     awk -v p="$1" -v n="$2" '$1 == p && $1 !~ /^#/ { print $n; exit }' "$LOCK"
 }
-
-# Upstream version from a Debian version: drop epoch, revision, +ds etc.
-upstream_version() {
-    local v=${1#*:}
-    v=${v%-*}
-    echo "${v%%+*}"
+# lock_dsc PKG: the .dsc file name of PKG.
+lock_dsc() {
+    awk -v p="$1" '$1 == p && $4 ~ /\.dsc$/ { print $4; exit }' "$LOCK"
+}
+# lock_sha PKG FILE: FILE's sha256 in the lock.
+lock_sha() {
+    awk -v p="$1" -v f="$2" '$1 == p && $4 == f { print $5; exit }' "$LOCK"
 }
 
 # ---- host checks ---------------------------------------------------------
 check_host() {
     local missing=() t
     for t in musl-gcc cmake make autoreconf autopoint libtoolize pkg-config \
-             msgfmt objcopy strip sha256sum flock tar xz bzip2 file; do
+             msgfmt objcopy strip sha256sum flock tar xz bzip2 file \
+             dpkg-source dpkg-parsechangelog; do
         command -v "$t" >/dev/null || missing+=("$t")
     done
     [[ -f /usr/share/aclocal/ax_is_release.m4 ]] || missing+=("autoconf-archive")
+    [[ -f /usr/share/aclocal/ltdl.m4 ]] || missing+=("libltdl-dev")
     [[ -d /usr/include/linux && -d /usr/include/asm-generic &&
        -d /usr/include/x86_64-linux-gnu/asm ]] || missing+=("linux-libc-dev")
     [[ ${#missing[@]} -eq 0 ]] ||
@@ -175,13 +179,40 @@ run_step() {
     echo "ok ($(( $(date +%s) - t0 )) s)"
 }
 
-# unpack PKG: fresh source tree in $BUILD/src/PKG, cd into it.
+# unpack PKG: fresh source tree in $BUILD/src/PKG from the locked .dsc,
+# Debian's patches applied by dpkg-source (it also checks every file against
+# the .dsc; the .dsc itself was checked against the lock and the signed
+# Sources index by fetch-sources.sh).  A patch that does not apply stops the
+# build: none is ever dropped silently.  cd into the tree.
 unpack() {
-    local src="$BUILD/src/$1"
+    local src="$BUILD/src/$1" dsc series applied
+    dsc=$(lock_dsc "$1")
     rm -rf "$src"
-    mkdir -p "$src"
-    tar -xf "$CACHE/src/$(lock_field "$1" 4)" -C "$src" --strip-components=1
+    mkdir -p "$BUILD/src"
+    dpkg-source -x "$CACHE/src/$dsc" "$src"
     cd "$src"
+    series=$(debian_series)
+    applied=$(cat .pc/applied-patches 2>/dev/null || true)
+    if [[ "$series" != "$applied" ]]; then
+        echo "debian patches: series and applied differ in $dsc" >&2
+        diff <(echo "$series") <(echo "$applied") >&2 || true
+        return 1
+    fi
+    echo "debian patches applied to $1 ($(grep -c . <<<"$series" || true)):"
+    sed 's/^/  /' <<<"$series"
+    # As dh-autoreconf does: patched autotools inputs (quilt keeps each
+    # patched file's original under .pc/) mean the generated files are stale.
+    if [[ -d .pc ]] && find .pc \( -name '*.am' -o -name configure.ac \
+            -o -name '*.m4' \) -print -quit | grep -q .; then
+        echo "debian patches change autotools inputs: autoreconf -fi"
+        GTKDOCIZE=true autoreconf -fi  # no API docs are built
+    fi
+}
+
+# The patch names of debian/patches/series, in order, without options.
+debian_series() {
+    [[ -f debian/patches/series ]] || return 0
+    sed -e 's/#.*//' -e 's/[[:space:]].*//' -e '/^$/d' debian/patches/series
 }
 
 # Environment shared by every build step.
@@ -280,9 +311,8 @@ build_cryptsetup() {
 
 build_tpm2_tss() {
     build_env; unpack tpm2-tss
-    # bootstrap wants "git describe"; a tarball has no git, write VERSION.
-    upstream_version "$(lock_field tpm2-tss 3)" >VERSION
-    sed -i '/git describe/d' bootstrap
+    # Debian's 0002-fix-version.patch makes bootstrap take VERSION from
+    # debian/changelog instead of "git describe".
     ./bootstrap
     CFLAGS="$CFLAGS_ALL" CPPFLAGS="$INC" LDFLAGS="-L$STAGE/lib" \
         autoconf_configure "${FLAGS_tpm2_tss[@]}"
@@ -474,15 +504,19 @@ EOF
     ls -l "$t/linktest" "$t/linktest.stripped"
 }
 
+# One line per component; patches are those dpkg-source applied (comma-
+# separated, in series order; "-" for none).
 write_manifest() {
-    local out="$STAGE/manifest.tsv" pkg flags
-    printf '#name\tversion\tsuite\torig\tsha256\tlicense\tflags\n' >"$out"
+    local out="$STAGE/manifest.tsv" pkg flags dsc patches
+    printf '#name\tversion\tsuite\tdsc\tdsc_sha256\tlicense\tpatches\tflags\n' >"$out"
     for pkg in $ORDER; do
         flags="FLAGS_${pkg//-/_}[*]"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$pkg" \
+        dsc=$(lock_dsc "$pkg")
+        patches=$(paste -sd, "$BUILD/src/$pkg/.pc/applied-patches" 2>/dev/null || true)
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$pkg" \
             "$(lock_field "$pkg" 3)" "$(lock_field "$pkg" 2)" \
-            "$(lock_field "$pkg" 4)" "$(lock_field "$pkg" 5)" \
-            "${LICENSE[$pkg]}" "CC=musl-gcc CFLAGS='$BASE_CFLAGS' ${!flags}" >>"$out"
+            "$dsc" "$(lock_sha "$pkg" "$dsc")" "${LICENSE[$pkg]}" \
+            "${patches:--}" "CC=musl-gcc CFLAGS='$BASE_CFLAGS' ${!flags}" >>"$out"
     done
 }
 
@@ -513,7 +547,7 @@ cmd_build() {
     "$TOOLS/fetch-sources.sh" || die "sources are missing (see the fetch: lines above)"
     local pkg
     for pkg in $ORDER $TEST_ORDER; do
-        [[ -n "$(lock_field "$pkg" 5)" ]] || die "$pkg is not in $LOCK"
+        [[ -n "$(lock_dsc "$pkg")" ]] || die "$pkg has no .dsc in $LOCK"
     done
 
     local t0

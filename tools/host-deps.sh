@@ -6,13 +6,13 @@ set -euo pipefail
 packages=(
 	# build: C toolchains, the static stack's build systems
 	build-essential musl-tools pkg-config cmake autoconf automake libtool
-	autoconf-archive autopoint gettext bison flex file
+	autoconf-archive autopoint gettext bison flex file libltdl-dev
 	# unit tests
 	libcmocka-dev
 	# boot artefacts and the QEMU harness
 	qemu-system-x86 ovmf swtpm swtpm-tools sbsigntool systemd-boot-efi
 	mtools dosfstools gdisk erofs-utils cryptsetup-bin busybox-static
-	kmod cpio zstd xz-utils dpkg-dev openssl python3-pefile
+	kmod cpio zstd xz-utils dpkg-dev debian-archive-keyring openssl python3-pefile
 	python3-cryptography python3-pkg-resources linux-libc-dev bzip2
 )
 

@@ -2,8 +2,10 @@
 # refresh-lock.sh [PKG...]: move lock entries to the newest version in
 # their locked suite.  Updates the private apt lists first, then for each
 # package (all of them without arguments) takes the newest version that
-# suite has, and records version, orig tarball name and its sha256 (from
-# the signed index, via print-uris).  Prints what changed; the change shows
+# suite has, and records the .dsc and every file it names with their sha256
+# (from the signed index, via print-uris), one lock line per file.  The
+# mirror this project reaches may lack some files of an indexed version:
+# run tools/fetch-sources.sh PKG after a refresh to see that it has them.  Prints what changed; the change shows
 # up in `git diff tools/deps.lock`, and gives a new sysroot key.
 #
 # Environment: RAMPART_CACHE, RAMPART_LOCK (lock file to edit).
@@ -30,18 +32,19 @@ newest_in_suite() {
     echo "$best"
 }
 
-# "orig-file sha256" for $1=$2 from print-uris; exactly one orig tarball.
-orig_of() {
-    local uris n
+# Lock lines "PKG SUITE VERSION FILE SHA256" for every file of source
+# package $1=$2 (the .dsc first), from print-uris (the signed index).
+files_of() {
+    local uris
     uris=$(RAMPART_APT_NO_UPDATE=1 "$APTP" apt-get -q --only-source source \
            --print-uris "$1=$2" 2>/dev/null | grep "^'") ||
         die "apt cannot find $1=$2"
-    # Main orig tarball only: no signatures, no orig-COMPONENT tarballs.
-    uris=$(awk -v p="$1" '$2 ~ ("^" p "_[^_]+\\.orig\\.tar\\.[a-z0-9]+$") {
-                              h = $4; sub(/^SHA256:/, "", h); print $2, h }' <<<"$uris")
-    n=$(grep -c . <<<"$uris" || true)
-    [[ "$n" -eq 1 ]] || die "$1 $2: expected one orig tarball, found $n"
-    echo "$uris"
+    awk -v p="$1" -v s="$3" -v v="$2" '
+        { h = $4; sub(/^SHA256:/, "", h)
+          line = sprintf("%-12s %-8s %-21s %-44s %s", p, s, v, $2, h)
+          if ($2 ~ /\.dsc$/) dsc = line; else rest = rest line "\n" }
+        END { if (dsc == "") exit 1; printf "%s\n%s", dsc, rest }' <<<"$uris" ||
+        die "$1 $2: no .dsc in print-uris"
 }
 
 series() { # upstream major.minor of a Debian version
@@ -53,7 +56,7 @@ series() { # upstream major.minor of a Debian version
 main() {
     [[ -f "$LOCK" ]] || die "no lock file $LOCK"
     local all want=() p
-    all=$(awk '$1 !~ /^#/ && NF >= 5 { print $1 }' "$LOCK")
+    all=$(awk '$1 !~ /^#/ && NF >= 5 { print $1 }' "$LOCK" | uniq)
     if [[ $# -gt 0 ]]; then
         for p in "$@"; do
             grep -qx -- "$p" <<<"$all" ||
@@ -66,7 +69,7 @@ main() {
 
     "$APTP" update --force
 
-    local changed=0 pkg suite old new orig sha line
+    local changed=0 pkg suite old new lines
     TMP=$(mktemp "$LOCK.XXXXXX")
     trap 'rm -f "$TMP" "$TMP.new"' EXIT
     local tmp=$TMP
@@ -75,16 +78,19 @@ main() {
         read -r _ suite old _ <<<"$(awk -v p="$pkg" '$1 == p { print; exit }' "$LOCK")"
         new=$(newest_in_suite "$pkg" "$suite")
         [[ -n "$new" ]] || die "no version of $pkg in $suite on the mirror"
-        read -r orig sha <<<"$(orig_of "$pkg" "$new")"
-        line=$(printf '%-12s %-7s %-21s %-32s %s' "$pkg" "$suite" "$new" "$orig" "$sha")
-        if [[ "$(awk -v p="$pkg" '$1 == p { print $3, $4, $5; exit }' "$tmp")" == "$new $orig $sha" ]]; then
+        lines=$(files_of "$pkg" "$new" "$suite")
+        if [[ "$(awk -v p="$pkg" '$1 == p { print $3, $4, $5 }' "$tmp")" == \
+              "$(awk '{ print $3, $4, $5 }' <<<"$lines")" ]]; then
             msg "$pkg ($suite) $new is current"
             continue
         fi
-        awk -v p="$pkg" -v l="$line" '$1 == p { print l; next } { print }' "$tmp" >"$tmp.new"
+        # Replace the package's lines where its first line was.
+        awk -v p="$pkg" -v l="$lines" '$1 == p { if (!done) print l; done = 1; next } { print }' \
+            "$tmp" >"$tmp.new"
         mv "$tmp.new" "$tmp"
         changed=$((changed + 1))
-        msg "$pkg ($suite) $old -> $new  [$orig sha256 $sha]"
+        msg "$pkg ($suite) $old -> $new"
+        sed 's/^/refresh:   /' <<<"$lines"
         if [[ "$old" != "-" && "$(series "$old")" != "$(series "$new")" ]]; then
             msg "note: $pkg moves from upstream $(series "$old").x to $(series "$new").x; review the recipe in tools/build-stack.sh"
         fi
