@@ -206,6 +206,8 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 	/* Strict still takes NaN and Infinity: harmless, ours must be strings. */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	doc = json_tokener_parse_ex(tok, text, (int)n);
+	if (json_tokener_out_of_memory(tok))
+		return fail_why(why, -ENOMEM, "out of memory");
 	switch (json_tokener_get_error(tok)) {
 	case json_tokener_success:
 		break;
@@ -213,8 +215,6 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 		return fail_why(why, -EBADMSG, "not JSON (the document ends early)");
 	case json_tokener_error_depth:
 		return fail_why(why, -EBADMSG, "not JSON (nested too deeply)");
-	case json_tokener_error_memory:
-		return fail_why(why, -ENOMEM, "out of memory");
 	default:
 		return fail_why(why, -EBADMSG, "not JSON");
 	}

@@ -293,7 +293,7 @@ int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, co
 		return fail_why(why, -ENOMEM, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	doc = json_tokener_parse_ex(tok, json, (int)n);
-	if (json_tokener_get_error(tok) == json_tokener_error_memory)
+	if (json_tokener_out_of_memory(tok))
 		return fail_why(why, -ENOMEM, "out of memory");
 	if (json_tokener_get_error(tok) != json_tokener_success)
 		return fail_why(why, -EBADMSG, "not JSON");

@@ -88,7 +88,7 @@ FLAGS_e2fsprogs=(--disable-elf-shlibs --disable-bsd-shlibs --disable-nls
     --disable-backtrace --disable-rpath --without-libarchive
     --disable-bmap-stats --with-udev-rules-dir=no --with-crond-dir=no
     --with-systemd-unit-dir=no)
-FLAGS_cmocka=(-DCMAKE_BUILD_TYPE=MinSizeRel -DBUILD_SHARED_LIBS=OFF
+FLAGS_cmocka=(-DCMAKE_BUILD_TYPE=MinSizeRel -DBUILD_SHARED_LIBS=OFF -DWITH_STATIC_LIB=ON
     -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF)
 
 # Build order (lock package names).
@@ -347,6 +347,11 @@ build_e2fsprogs() {
 build_cmocka() {
     build_env; unpack cmocka
     cmake_build "${FLAGS_cmocka[@]}"
+    # cmocka 1.1 names its static library libcmocka-static.a.
+    if [[ -f "$STAGE/lib/libcmocka-static.a" ]]; then
+        mv "$STAGE/lib/libcmocka-static.a" "$STAGE/lib/libcmocka.a"
+    fi
+    test -f "$STAGE/lib/libcmocka.a"
 }
 
 # ---- finishing -------------------------------------------------------------
