@@ -11,6 +11,11 @@ KEYDIR       ?= $(BUILD)/keys
 ROGUE_KEYDIR ?= $(BUILD)/keys-rogue
 IMAGE_VERSION ?= 1.0
 
+# Every artefact's time stamps come from the commit, so two builds of one
+# commit are bit-identical (make repro-check).
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+
 WARN        := -Wall -Wextra -Werror -std=gnu11
 DEFS        := -DRAMPART_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 INCLUDES    := -Ilib -Iinit
@@ -32,7 +37,8 @@ HEADERS     := $(wildcard lib/*.h init/*.h)
 
 UNIT_TESTS  := $(patsubst test/unit/%.c,%,$(wildcard test/unit/test_*.c))
 
-.PHONY: all init stack host-deps test unit-test lib-unit-test image-test qemu-smoke qemu-test images run run-reset bench clean distclean
+.PHONY: all init stack stack-repro host-deps test unit-test lib-unit-test image-test qemu-smoke qemu-test \
+	sbom sbom-check repro-check images run run-reset bench clean distclean
 
 all: init
 
@@ -41,6 +47,10 @@ host-deps:
 
 stack: host-deps
 	@tools/build-stack.sh build
+
+# Two clean builds of the stack in two caches; run by hand (about 7 min).
+stack-repro: host-deps
+	@tools/stack-repro.sh
 
 init: $(BUILD)/init
 	@size=$$(stat -c %s $(BUILD)/init); \
@@ -100,6 +110,8 @@ test: host-deps
 	$(MAKE) --no-print-directory unit-test
 	$(MAKE) --no-print-directory lib-unit-test
 	$(MAKE) --no-print-directory image-test
+	$(MAKE) --no-print-directory sbom-check
+	$(MAKE) --no-print-directory repro-check
 	$(MAKE) --no-print-directory qemu-smoke
 	$(MAKE) --no-print-directory qemu-test
 	@test/summary.sh $(RESULTS)
@@ -129,10 +141,36 @@ $(BUILD)/initramfs.zst: $(BUILD)/init $(BUILD)/kernel.dir $(KEYDIR)/image.der in
 		/bin/busybox=bin/busybox $(KEYDIR)/image.der=etc/rampart/trusted/image.der \
 		$(SYSROOT)/sbin/mke2fs=sbin/mke2fs \
 		$(foreach f,$(REPART_DEFS),$(f)=etc/rampart/repart.d/$(notdir $(f)))
-	@mkdir -p $(BUILD)/sbom
-	@cp $@.sbom.tsv $(BUILD)/sbom/initramfs.tsv
-	@cp $(SYSROOT)/manifest.tsv $(BUILD)/sbom/stack.tsv
-	@cp $(KERNEL_DIR)/package $(BUILD)/sbom/kernel.tsv
+
+# The initramfs's SBOM (CycloneDX 1.5 JSON), beside it: every file with its
+# sha256; the stack's Debian source packages with their .dsc and patches;
+# the kernel package; busybox.
+SBOM := $(BUILD)/initramfs.cdx.json
+$(SBOM): $(BUILD)/initramfs.zst tools/sbom.py
+	tools/sbom.py --files $<.files.tsv --stack $(SYSROOT)/manifest.tsv \
+		--kernel $(KERNEL_DIR)/package \
+		--busybox-version "$$(dpkg-query -W -f='$${Version}' busybox-static)" \
+		--name rampart-initramfs --version $(IMAGE_VERSION) --rampart-version $(VERSION) \
+		--image $< --out $@
+sbom: $(SBOM)
+
+# Validates the SBOM against the published CycloneDX 1.5 schema, and that
+# the validator refuses a damaged copy (so a pass means something).
+sbom-check: $(SBOM)
+	@mkdir -p $(RESULTS)
+	@test/sbom-check.sh $(SBOM) $(RESULTS)/sbom.txt
+
+# Builds the boot artefacts twice (two build directories, two times) and
+# compares them.
+repro-check: | host-deps
+	@mkdir -p $(RESULTS)
+	@BUILD=$(BUILD) KEYDIR=$(KEYDIR) tools/repro-check.sh $(RESULTS)/repro.txt
+
+$(BUILD)/uki/%.unsigned.efi: uki/cmdline.% $(BUILD)/initramfs.zst uki/build.sh uki/os-release.in
+	@mkdir -p $(dir $@)
+	uki/build.sh --kernel $(KERNEL_DIR)/boot/vmlinuz-* --initrd $(BUILD)/initramfs.zst \
+		--cmdline $< --os-release uki/os-release.in --version-id $(IMAGE_VERSION) \
+		--unsigned --out $@
 
 $(BUILD)/uki/%.efi: uki/cmdline.% $(BUILD)/initramfs.zst $(KEYDIR)/db.crt uki/build.sh uki/os-release.in
 	@mkdir -p $(dir $@)

@@ -7,8 +7,8 @@
 # KERNEL_DIR comes from tools/kernel.sh.  The modules of
 # initramfs/modules.list and their dependencies go to /lib/modules, with
 # /lib/modules/rampart.load listing them in load order for /init.  Extra
-# files are copied as SRC=DEST.  Writes OUT.sbom.tsv beside the image:
-# one line per file (path, mode, size, sha256).
+# files are copied as SRC=DEST.  Writes OUT.files.tsv beside the image:
+# one line per file (path, mode, size, sha256), the input of tools/sbom.py.
 set -euo pipefail
 
 out=$1 kdir=$2 init=$3
@@ -77,6 +77,6 @@ zstd -q -f -19 -T0 "$out.cpio" -o "$out"
 
 (cd "$stage" && find . -mindepth 1 -type f | LC_ALL=C sort | while read -r f; do
 	printf '%s\t%s\t%s\t%s\n' "${f#.}" "$(stat -c %a "$f")" "$(stat -c %s "$f")" "$(sha256sum < "$f" | cut -d' ' -f1)"
-done) > "$out.sbom.tsv"
+done) > "$out.files.tsv"
 
 echo "initramfs: $out $(stat -c %s "$out") bytes compressed, $(stat -c %s "$out.cpio") uncompressed, ${#order[@]} modules"

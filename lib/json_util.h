@@ -4,6 +4,7 @@
 #define RAMPART_JSON_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <json-c/json.h>
 
 static inline void json_object_putp(json_object **o)
@@ -16,6 +17,25 @@ static inline void json_tokener_freep(struct json_tokener **t)
 {
 	if (*t)
 		json_tokener_free(*t);
+}
+
+/* RFC 8259 allows no raw control character inside a string; json-c 0.16
+ * takes them even in strict mode (0.17 refuses).  True if TEXT has one. */
+static inline bool json_text_has_raw_control(const char *text, size_t n)
+{
+	bool in_string = false;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (in_string && c < 0x20)
+			return true;
+		if (in_string && c == '\\')
+			i++;
+		else if (c == '"')
+			in_string = !in_string;
+	}
+	return false;
 }
 
 /* json-c 0.16 (Debian 12) reports running out of memory as a parse error;

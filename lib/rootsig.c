@@ -200,6 +200,8 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 	if (n == 0)
 		return fail_why(why, -ENODATA, "no document (empty, or only NUL bytes)");
 
+	if (json_text_has_raw_control(text, n))
+		return fail_why(why, -EBADMSG, "not JSON (a control character in a string)");
 	tok = json_tokener_new_ex(JSON_DEPTH);
 	if (!tok)
 		return fail_why(why, -ENOMEM, "out of memory");

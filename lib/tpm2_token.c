@@ -288,6 +288,8 @@ int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, co
 	n = strlen(json);
 	if (n > INT32_MAX)
 		return fail_why(why, -EBADMSG, "token too large");
+	if (json_text_has_raw_control(json, n))
+		return fail_why(why, -EBADMSG, "not JSON (a control character in a string)");
 	tok = json_tokener_new_ex(JSON_DEPTH);
 	if (!tok)
 		return fail_why(why, -ENOMEM, "out of memory");

@@ -14,10 +14,20 @@ packages=(
 	mtools dosfstools gdisk erofs-utils cryptsetup-bin busybox-static
 	kmod cpio zstd xz-utils dpkg-dev debian-archive-keyring openssl python3-pefile
 	python3-cryptography python3-pkg-resources linux-libc-dev bzip2
+	# reproducible signing time (uki/build.sh)
+	faketime
+	# SBOM validation (tools/sbom-validate.sh: the CycloneDX library from npm)
+	nodejs npm
 )
+# Satisfied by a command as well as by the package: a machine with another
+# Node.js (e.g. from its vendor, which conflicts with Debian's npm) keeps it.
+declare -A by_command=([nodejs]=node [npm]=npm)
 
 missing=()
 for p in "${packages[@]}"; do
+	if [ -n "${by_command[$p]:-}" ] && command -v "${by_command[$p]}" >/dev/null; then
+		continue
+	fi
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$status" = installed ] || missing+=("$p")
 done

@@ -29,10 +29,12 @@
 # --unsigned: leave it unsigned (for negative tests, or to sign elsewhere).
 #
 # Reproducibility: an --unsigned UKI is a function of its inputs only (the
-# PE timestamp is reset to the stub's).  A signed one differs from build to
-# build only in the signature, which carries sbsign's signingTime (sbsign
-# 0.9.4 cannot leave it out); the Authenticode hash, which is what firmware
-# measures into PCR 4, excludes the signature and so stays the same.
+# PE timestamp is reset to the stub's).  A signed one adds only the
+# signature, which carries sbsign's signingTime (sbsign 0.9.4 cannot leave
+# it out): with SOURCE_DATE_EPOCH set, sbsign runs under faketime at that
+# time, and with an RSA db key (PKCS#1 v1.5 is deterministic) the signed
+# UKI is bit-identical too.  The Authenticode hash, which firmware measures
+# into PCR 4, excludes the signature either way.
 set -euo pipefail
 
 prog=${0##*/}
@@ -177,7 +179,14 @@ with open(sys.argv[2], 'r+b') as f:
 EOF
 
 if [ $unsigned -eq 0 ]; then
-	sbsign --key "$key" --cert "$cert" --output "$tmp/uki.signed" "$tmp/uki.efi" \
+	# sbsign stamps the signature with signingTime: at SOURCE_DATE_EPOCH
+	# (libfaketime) an RSA-signed UKI is bit-identical from build to build.
+	at=()
+	if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
+		command -v faketime >/dev/null || die "faketime not found (apt-get install faketime)"
+		at=(env TZ=UTC faketime "$(TZ=UTC date -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')")
+	fi
+	"${at[@]}" sbsign --key "$key" --cert "$cert" --output "$tmp/uki.signed" "$tmp/uki.efi" \
 		>"$tmp/sbsign.log" 2>&1 ||
 		{ cat "$tmp/sbsign.log" >&2; die "sbsign failed"; }
 	sbverify --cert "$cert" "$tmp/uki.signed" >"$tmp/sbverify.log" 2>&1 ||
