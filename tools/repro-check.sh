@@ -70,11 +70,27 @@ done
 strip_sig() { # SIGNED OUT
 	cp "$1" "$2" && sbattach --remove "$2"
 }
+# sbsign pads the image to 8 bytes before the signature and rewrites the PE
+# checksum; sbattach --remove keeps both.  Equal but for those two.
+pe_equal_but_padding_and_checksum() { # STRIPPED UNSIGNED
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+a, b = (bytearray(open(p, 'rb').read()) for p in sys.argv[1:3])
+pad = len(a) - len(b)
+if not 0 <= pad < 8 or any(a[len(b):]):
+    sys.exit(f"sizes {len(a)} and {len(b)} differ by more than sbsign's zero padding")
+for x in (a, b):
+    pe = struct.unpack_from('<I', x, 0x3c)[0]
+    struct.pack_into('<I', x, pe + 24 + 64, 0)  # OptionalHeader.CheckSum
+if a[:len(b)] != b:
+    sys.exit("the images differ beyond the padding and the PE checksum")
+PY
+}
 uki_unsigned_equal() { # the signed UKI less its signature is the unsigned one
 	strip_sig "$a/uki/production.efi" "$base/a-stripped.efi" &&
 		strip_sig "$b/uki/production.efi" "$base/b-stripped.efi" &&
-		cmp "$base/a-stripped.efi" "$a/uki/production.unsigned.efi" &&
-		cmp "$base/b-stripped.efi" "$a/uki/production.unsigned.efi"
+		pe_equal_but_padding_and_checksum "$base/a-stripped.efi" "$a/uki/production.unsigned.efi" &&
+		pe_equal_but_padding_and_checksum "$base/b-stripped.efi" "$b/uki/production.unsigned.efi"
 }
 check "signed UKI less its signature equals the unsigned UKI" uki_unsigned_equal
 
@@ -91,9 +107,10 @@ disk_equal_but_signature() {
 		done
 	)
 	[ -n "$ranges" ] || { echo "no signature partition in $a/$img.env"; return 1; }
-	cmp "$a/$img.env" "$b/$img.env" || return 1
+	cmp <(grep -v '^#' "$a/$img.env") <(grep -v '^#' "$b/$img.env") || return 1
+	[ "$(stat -c %s "$a/$img")" = "$(stat -c %s "$b/$img")" ] || { echo "disk sizes differ"; return 1; }
 	# cmp -l numbers bytes from 1.
-	cmp -l "$a/$img" "$b/$img" | awk -v r="$ranges" '
+	{ cmp -l "$a/$img" "$b/$img" || true; } | awk -v r="$ranges" '
 		BEGIN { n = split(r, x, /[ \n]/); for (i = 1; i <= n; i += 2) { lo[i] = x[i]; hi[i] = x[i + 1] } }
 		{ off = $1 - 1; ok = 0
 		  for (i in lo) if (off >= lo[i] && off < hi[i]) ok = 1
@@ -106,7 +123,7 @@ disk_equal_but_signature() {
 		 dd if="$d/$img" of="$d.sigdoc" bs=1M iflag=skip_bytes,count_bytes \
 			skip="$SLOT_A_SIG_OFFSET" count="$SLOT_A_SIG_DATA_SIZE" status=none) || return 1
 	done
-	python3 - "$a.sigdoc" "$b.sigdoc" "$base" <<'EOF' || return 1
+	python3 - "$a.sigdoc" "$b.sigdoc" "$base" <<'PY' || return 1
 import base64, json, sys
 docs = []
 for i, p in enumerate(sys.argv[1:3]):
@@ -116,7 +133,7 @@ for i, p in enumerate(sys.argv[1:3]):
     docs.append(d)
 if docs[0] != docs[1]:
     sys.exit(f"signature documents differ beyond the signature: {docs[0]} != {docs[1]}")
-EOF
+PY
 	for i in 0 1; do
 		openssl cms -verify -binary -inform DER -in "$base/sig$i.der" \
 			-content "$base/roothash$i" -CAfile "$keydir/image.crt" \
