@@ -35,10 +35,10 @@ INIT_SRCS   := $(wildcard init/*.c)
 INIT_OBJS   := $(patsubst %.c,$(BUILD)/musl/%.o,$(LIB_SRCS) $(INIT_SRCS))
 HEADERS     := $(wildcard lib/*.h init/*.h)
 
-UNIT_TESTS  := $(patsubst test/unit/%.c,%,$(wildcard test/unit/test_*.c))
+UNIT_TESTS  := $(patsubst test/host/%.c,%,$(wildcard test/host/test_*.c))
 
 .PHONY: all init stack stack-repro host-deps test unit-test lib-unit-test image-test qemu-smoke qemu-test \
-	sbom sbom-check repro-check images run run-reset bench clean distclean
+	sbom sbom-check repro-check check-layout images run run-reset bench clean distclean
 
 all: init
 
@@ -62,33 +62,36 @@ $(BUILD)/init: $(INIT_OBJS) | stack
 
 $(BUILD)/musl/%.o: %.c $(HEADERS) | stack
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(INIT_CFLAGS) -c -o $@ $<
+	$(MUSL_CC) $(INIT_CFLAGS) $(LIB_CODE) -c -o $@ $<
+
+# lib/ logs at debug only (lib/log.h holds it to that); log.c is the logger.
+$(BUILD)/musl/lib/%.o: LIB_CODE := -DRAMPART_LIB_CODE
+$(BUILD)/musl/lib/log.o: LIB_CODE :=
 
 # ---- tests ------------------------------------------------------------------
 
 RESULTS := $(BUILD)/test-results
 
-# What each unit test links besides itself.
-test_cmdline_SRCS    := lib/cmdline.c lib/log.c
-test_log_SRCS        := lib/log.c
-test_machine_SRCS    := lib/machine.c
-test_slots_SRCS      := lib/slots.c lib/gpt.c
-test_efivar_SRCS     := lib/efivar.c lib/log.c
-test_swap_SRCS       := lib/swap.c lib/log.c
-test_repart_SRCS     := lib/repart.c lib/gpt.c lib/log.c
-
+# Pure tests (test/host/): what each links is derived from its includes
+# (test/link-deps.sh), never kept by hand.
 .SECONDEXPANSION:
-$(BUILD)/host/%: test/unit/%.c $$(%_SRCS) $(HEADERS) | host-deps
+$(BUILD)/host/%: test/host/%.c $$(shell test/link-deps.sh test/host/$$*.c) $(HEADERS) test/link-deps.sh | host-deps
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $($*_SRCS) -lcmocka
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(filter %.c,$(wordlist 2,$(words $^),$^)) -lcmocka
 
 unit-test: $(addprefix $(BUILD)/host/,$(UNIT_TESTS))
 	@mkdir -p $(RESULTS)
 	@test/run-unit.sh $(RESULTS)/unit.txt $^
 	@test/check-refusal-ids.sh $(RESULTS)/refusal-ids.txt
+	@test/check-gpt-guids.sh $(RESULTS)/gpt-guids.txt
+
+# Includes and calls in init/ run one way; lib/ never reaches into init/.
+check-layout: $(BUILD)/init
+	@mkdir -p $(RESULTS)
+	@test/check-layout.sh $(RESULTS)/layout.txt $(BUILD)/musl/init
 
 # Unit tests of code that needs the static stack: musl, against the sysroot.
-include test/libs.mk
+include test/stack.mk
 
 # Host checks of the image tools (mkroot, mkdisk): reproducibility, verity, signatures.
 image-test: | host-deps
@@ -107,6 +110,7 @@ qemu-smoke: $(BUILD)/init
 test: host-deps
 	@rm -rf $(RESULTS)
 	$(MAKE) --no-print-directory init
+	$(MAKE) --no-print-directory check-layout
 	$(MAKE) --no-print-directory unit-test
 	$(MAKE) --no-print-directory lib-unit-test
 	$(MAKE) --no-print-directory image-test

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The boot's context, and the two services every state may call:
+ * boot_refuse (the one way a refusal travels) and test_stop.  The bottom
+ * of init/: this header and init/boot.c use nothing from init/ but the
+ * refusal table.  See the README's layout section for which way init/'s
+ * includes run (make check-layout checks it).
+ */
 #ifndef RAMPART_BOOT_H
 #define RAMPART_BOOT_H
 
 #include <stdint.h>
 
 #include "cmdline.h"
-#include "machine.h"
 #include "probe.h"
+#include "refusals.h"
 #include "slots.h"
 #include "tpm2.h"
 
@@ -26,7 +33,7 @@ enum boot_state {
 };
 
 struct refusal {
-	const char *id;     /* stable identifier, e.g. "not-implemented" */
+	enum refusal_id id; /* REFUSE_NONE until the first refusal */
 	int state;          /* where it happened */
 	char object[128];   /* on which object */
 	char reason[256];   /* why */
@@ -35,7 +42,7 @@ struct refusal {
 /* A root slot that was tried and refused, for the console and the boot report. */
 struct slot_refusal {
 	char label[GPT_LABEL_MAX];
-	const char *id;
+	enum refusal_id id;
 	char reason[256];
 };
 
@@ -60,7 +67,7 @@ struct storage {
 	char created[8][GPT_LABEL_MAX + 16]; /* partitions added on this boot */
 	size_t n_created;
 	char pcr7_before[65], pcr7_after[65];
-	int locked;
+	int pcr7_extended;      /* the lock ran: nothing can be unsealed any more */
 	int shell_ran;          /* a debug shell ran: nothing may be unsealed any more */
 	const char *swap;       /* handed to the OS, or NULL */
 	char disk_guid[37];     /* the boot disk's GPT GUID (repart) */
@@ -70,7 +77,7 @@ struct storage {
 
 struct boot {
 	struct options opts;
-	struct refusal refusal; /* the first refusal; id == NULL if none */
+	struct refusal refusal; /* the first refusal; REFUSE_NONE if none */
 	uint64_t state_start_usec[ST__COUNT];
 	uint64_t state_usec[ST__COUNT];
 	int current;
@@ -90,46 +97,18 @@ struct boot {
 	char root_hash[129];
 	char root_choice[128];  /* why this slot */
 
-	struct storage st;
+	struct storage storage;
 };
-
-/* The storage states (init/storage.c). */
-int state_repart(void *ctx);
-int state_unseal(void *ctx);
-int state_open_storage(void *ctx);
-int state_lock(void *ctx);
-
-/* Unmounts and closes /var, /var/tmp and swap (before a failure's debug shell). */
-void storage_close(struct boot *b);
-
-/* Extends PCR 7 so the volume secret cannot be unsealed again in this boot; wipes it. */
-int boot_lock(struct boot *b);
-
-/*
- * Runs busybox sh on the console if the command line allows it
- * (rampart.debug=shell), after extending PCR 7; returns when it exits.
- * -EPERM if not allowed.
- */
-int debug_shell(struct boot *b, const char *why);
-
-/* rampart.test-stop=STEP: tests stop the machine here, as a power cut would. */
-void test_stop(const struct boot *b, const char *step);
-
-/* What an operator can do about refusal @id (init/refusals.c). */
-const char *refusal_advice(const char *id);
-int refusal_known(const char *id);
-
-/* Writes /run/rampart/boot.json from @b. */
-int boot_report_write(const struct boot *b);
-
-extern const struct machine_state boot_table[ST__COUNT];
 
 /*
  * Records why the boot cannot go on and logs it as one line: what failed
  * (@id), on which @object, and why.  Returns ST_FAILED so a state can
  * "return boot_refuse(...)".  Only the first refusal is kept.
  */
-int boot_refuse(struct boot *b, const char *id, const char *object, int err, const char *fmt, ...)
+int boot_refuse(struct boot *b, enum refusal_id id, const char *object, int err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/* rampart.test-stop=STEP: tests stop the machine here, as a power cut would. */
+void test_stop(const struct boot *b, const char *step);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rampart: PID 1 of the initrd.  Runs boot_table (init/states.c) and never
- * returns: a PID 1 that exits panics the kernel.
+ * returns: a PID 1 that exits panics the kernel.  Run by the OS (not as
+ * PID 1), the same binary is a tool: each mode is its own init/tool_*.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,11 +14,10 @@
 
 #include "boot.h"
 #include "log.h"
-#include "luks.h"
-#include "tpm2.h"
-#include "tpm2_token.h"
-#include "verity.h"
 #include "pid1.h"
+#include "shell.h"
+#include "states.h"
+#include "tool_try_unseal.h"
 #include "util.h"
 
 #define MAX_STEPS 64
@@ -57,46 +57,41 @@ static void on_bad_transition(void *ctx, int state, int next)
 {
 	struct boot *b = ctx;
 
-	boot_refuse(b, "internal", boot_table[state].name, 0, "returned %d, which the state table does not allow",
+	boot_refuse(b, REFUSE_INTERNAL, boot_table[state].name, 0, "returned %d, which the state table does not allow",
 		    next);
 }
 
-/*
- * "rampart try-unseal DEV", for a running OS: tries to unseal the secret of
- * DEV's systemd-tpm2 token.  After rampart's lock this must fail; the
- * secret itself is never printed.
- */
-static int try_unseal(const char *dev)
+static int tool_version(int argc, char **argv)
 {
-	_cleanup_free_ char *json = NULL;
-	struct tpm2_sealed sealed = { .blob = NULL };
-	struct tpm2 *tpm = NULL;
-	uint8_t secret[64];
-	size_t len = sizeof(secret);
-	const char *why = NULL;
-	int keyslot, r;
-
-	log_set_max_level(LOG_WARNING);
-	cryptsetup_log_setup();
-	r = luks_read_token(dev, "systemd-tpm2", &json);
-	if (r < 0) {
-		printf("unseal not attempted: no systemd-tpm2 token on %s (%s)\n", dev, strerror(-r));
-		return 2;
-	}
-	r = tpm2_token_parse(json, &sealed, &keyslot, &why);
-	if (r >= 0)
-		r = tpm2_open(&tpm, "device:/dev/tpmrm0");
-	if (r >= 0)
-		r = tpm2_unseal(tpm, &sealed, secret, &len, &why);
-	explicit_wipe(secret, sizeof(secret));
-	tpm2_close(tpm);
-	tpm2_sealed_free(&sealed);
-	if (r >= 0) {
-		printf("unseal succeeded on %s: the volume secret is NOT locked away\n", dev);
-		return 1;
-	}
-	printf("unseal refused on %s: %s (%s)\n", dev, why ? why : "error", strerror(-r));
+	(void)argc;
+	(void)argv;
+	printf("rampart %s\n", RAMPART_VERSION);
 	return 0;
+}
+
+static int try_unseal_main(int argc, char **argv)
+{
+	(void)argc;
+	return tool_try_unseal(argv[2]);
+}
+
+/* The tool modes: argv[1], and how many arguments in all (0: any). */
+static const struct {
+	const char *name;
+	int argc;
+	int (*run)(int argc, char **argv);
+} tools[] = {
+	{ "--version", 0, tool_version },
+	{ "try-unseal", 3, try_unseal_main },
+};
+
+static int run_tool(int argc, char **argv)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tools); i++)
+		if (argc >= 2 && (!tools[i].argc || argc == tools[i].argc) && !strcmp(argv[1], tools[i].name))
+			return tools[i].run(argc, argv);
+	fprintf(stderr, "rampart: refusing to run: not PID 1\n");
+	return 1;
 }
 
 static void on_sigchld(int sig)
@@ -114,17 +109,9 @@ int main(int argc, char **argv)
 		.clock_usec = now_usec,
 	};
 
-	/* As PID 1, argv comes from the kernel command line: never a helper mode. */
-	if (getpid() != 1 && argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("rampart %s\n", RAMPART_VERSION);
-		return 0;
-	}
-	if (getpid() != 1 && argc == 3 && !strcmp(argv[1], "try-unseal"))
-		return try_unseal(argv[2]);
-	if (getpid() != 1) {
-		fprintf(stderr, "rampart: refusing to run: not PID 1\n");
-		return 1;
-	}
+	/* As PID 1, argv comes from the kernel command line: never a tool mode. */
+	if (getpid() != 1)
+		return run_tool(argc, argv);
 
 	/* An empty handler, so that pause() in the halt loop wakes up to reap adopted orphans. */
 	signal(SIGCHLD, on_sigchld);

@@ -12,20 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "boot.h"
+#include "paths.h"
+#include "report.h"
 #include "json_util.h"
 #include "log.h"
 #include "util.h"
 
-#define REPORT_DIR "/run/rampart"
-#define REPORT_PATH REPORT_DIR "/boot.json"
+#define REPORT_PATH RAMPART_RUN_DIR "/boot.json"
 
 static json_object *json_str(const char *s)
 {
 	return json_object_new_string(s ? s : "");
 }
 
-static json_object *report_states(const struct boot *b)
+static json_object *report_states(const struct boot *b, const struct machine_state *table)
 {
 	json_object *states = json_object_new_array();
 
@@ -35,7 +35,7 @@ static json_object *report_states(const struct boot *b)
 		if (!b->state_start_usec[s])
 			continue;
 		o = json_object_new_object();
-		json_object_object_add(o, "name", json_str(boot_table[s].name));
+		json_object_object_add(o, "name", json_str(table[s].name));
 		json_object_object_add(o, "start_usec", json_object_new_int64((int64_t)b->state_start_usec[s]));
 		/* The state writing the report is still running. */
 		if (s != b->current)
@@ -59,7 +59,7 @@ static json_object *report_root(const struct boot *b)
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "slot", json_str(b->slot_refusals[i].label));
-		json_object_object_add(o, "id", json_str(b->slot_refusals[i].id));
+		json_object_object_add(o, "id", json_str(refusal_name(b->slot_refusals[i].id)));
 		json_object_object_add(o, "reason", json_str(b->slot_refusals[i].reason));
 		json_object_array_add(refused, o);
 	}
@@ -72,11 +72,11 @@ static json_object *report_storage(const struct boot *b)
 	json_object *st = json_object_new_object(), *created = json_object_new_array();
 	json_object *vols = json_object_new_array();
 
-	for (size_t i = 0; i < b->st.n_created; i++)
-		json_object_array_add(created, json_str(b->st.created[i]));
+	for (size_t i = 0; i < b->storage.n_created; i++)
+		json_object_array_add(created, json_str(b->storage.created[i]));
 	json_object_object_add(st, "partitions_created", created);
-	for (size_t i = 0; i < ARRAY_SIZE(b->st.vols); i++) {
-		const struct volume *v = &b->st.vols[i];
+	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
+		const struct volume *v = &b->storage.vols[i];
 		json_object *o;
 
 		if (!v->name)
@@ -88,14 +88,14 @@ static json_object *report_storage(const struct boot *b)
 		json_object_array_add(vols, o);
 	}
 	json_object_object_add(st, "volumes", vols);
-	json_object_object_add(st, "swap", json_str(b->st.swap ? b->st.swap : "none"));
-	json_object_object_add(st, "tpm", json_str(b->st.tpm_outcome ? b->st.tpm_outcome : "not used"));
-	json_object_object_add(st, "pcr7_before_lock", json_str(b->st.pcr7_before));
-	json_object_object_add(st, "pcr7_after_lock", json_str(b->st.pcr7_after));
+	json_object_object_add(st, "swap", json_str(b->storage.swap ? b->storage.swap : "none"));
+	json_object_object_add(st, "tpm", json_str(b->storage.tpm_outcome ? b->storage.tpm_outcome : "not used"));
+	json_object_object_add(st, "pcr7_before_lock", json_str(b->storage.pcr7_before));
+	json_object_object_add(st, "pcr7_after_lock", json_str(b->storage.pcr7_after));
 	return st;
 }
 
-int boot_report_write(const struct boot *b)
+int boot_report_write(const struct boot *b, const struct machine_state *table)
 {
 	_cleanup_(json_object_putp) json_object *report = json_object_new_object();
 	_cleanup_close_ int fd = -1;
@@ -110,12 +110,12 @@ int boot_report_write(const struct boot *b)
 		json_object_object_add(report, "peak_rss_kib", json_object_new_int64(self.ru_maxrss));
 		json_object_object_add(report, "children_peak_rss_kib", json_object_new_int64(children.ru_maxrss));
 	}
-	json_object_object_add(report, "states", report_states(b));
+	json_object_object_add(report, "states", report_states(b, table));
 	json_object_object_add(report, "root", report_root(b));
 	json_object_object_add(report, "storage", report_storage(b));
 
-	if (mkdir(REPORT_DIR, 0755) < 0 && errno != EEXIST)
-		return log_errno(LOG_WARNING, errno, "cannot create %s", REPORT_DIR);
+	if (mkdir(RAMPART_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return log_errno(LOG_WARNING, errno, "cannot create %s", RAMPART_RUN_DIR);
 	text = json_object_to_json_string_ext(report, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(text);
 	fd = open(REPORT_PATH, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -13,8 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "boot.h"
+#include "lock.h"
 #include "log.h"
+#include "shell.h"
 #include "util.h"
 
 #define SHELL "/bin/busybox"
@@ -49,7 +50,7 @@ int debug_shell(struct boot *b, const char *why)
 
 	if (!b->opts.debug_shell)
 		return -EPERM;
-	r = boot_lock(b);
+	r = pcr7_lock(b);
 	if (r < 0 && r != -ENODEV) {
 		log_error("no debug shell: PCR 7 could not be extended (%s)", strerror(-r));
 		return r;
@@ -62,7 +63,7 @@ int debug_shell(struct boot *b, const char *why)
 		return log_errno(LOG_ERR, errno, "cannot start the debug shell");
 	if (pid == 0)
 		shell_child(why);
-	b->st.shell_ran = 1;
+	b->storage.shell_ran = 1;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

@@ -2,7 +2,7 @@
 /*
  * The storage states: repart (first boot adds partitions), unseal (the
  * volume secret from the TPM), open-storage (LUKS2 /var and /var/tmp,
- * encrypted swap) and lock (PCR 7 extended: no second unseal this boot).
+ * encrypted swap).  The lock that follows is init/lock.c.
  *
  * Data is never put at risk: only partitions repart created and that
  * still carry their pending label are ever formatted.  A /var with its
@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mbedtls/base64.h>
-#include <mbedtls/sha256.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -23,34 +22,24 @@
 #include "encoding.h"
 #include "efivar.h"
 #include "exec.h"
+#include "lock.h"
 #include "log.h"
 #include "luks.h"
-#include "repart.h"
+#include "paths.h"
+#include "repart_apply.h"
+#include "repart_conf.h"
+#include "repart_plan.h"
 #include "swap.h"
 #include "tpm2.h"
 #include "tpm2_token.h"
+#include "storage.h"
 #include "util.h"
+#include "volumes.h"
 
 #define REPART_DIR "/etc/rampart/repart.d"
-#define TPM_TCTI "device:/dev/tpmrm0"
-#define TPM_DEVICE "/dev/tpmrm0"
-#define SEAL_PCR 7
-#define MEASUREMENT_LOG "/run/rampart/measurements.log"
-#define SWAP_HANDOVER "/run/rampart/swap"
+#define SWAP_HANDOVER RAMPART_RUN_DIR "/swap"
 #define MKE2FS "/sbin/mke2fs"
-#define TOKEN_TYPE "systemd-tpm2"
 #define SWAP_LABEL "swap" /* initramfs/repart.d/40-swap.conf */
-/*
- * What rampart extends PCR 7 with when it leaves the initrd (or opens a
- * debug shell): sha256 of this string.  Documented in the README.
- */
-#define LOCK_EVENT "rampart: initrd done, volume key locked"
-
-/* Where the volume appears in the OS: /var, /var/tmp. */
-static const char *vol_path(const struct volume *v)
-{
-	return v->mountpoint + strlen(NEW_ROOT);
-}
 
 static const struct partition *boot_disk_partition(const struct boot *b, enum part_role role)
 {
@@ -64,7 +53,7 @@ static int reprobe(struct boot *b)
 {
 	int r = probe_partitions(&b->table);
 
-	return r < 0 ? boot_refuse(b, "probe", b->boot_disk, r, "cannot read the partition table again") : 0;
+	return r < 0 ? boot_refuse(b, REFUSE_PROBE, b->boot_disk, r, "cannot read the partition table again") : 0;
 }
 
 int state_repart(void *ctx)
@@ -75,36 +64,36 @@ int state_repart(void *ctx)
 	struct repart_new plan[16];
 	size_t n_existing = 0, n_defs = 0, n_plan = 0;
 	struct repart_geometry geo;
-	char why[256] = "";
+	struct reason why = { "" };
 	int r;
 
 	/*
 	 * The TPM is mandatory (unseal refuses without one): check before
 	 * anything on the disk is touched, even the mending of its table.
 	 */
-	if (access(TPM_DEVICE, F_OK) < 0)
-		return boot_refuse(b, "tpm-missing", TPM_DEVICE, errno,
+	if (access(TPM2_DEVICE_PATH, F_OK) < 0)
+		return boot_refuse(b, REFUSE_TPM_MISSING, TPM2_DEVICE_PATH, errno,
 				   "no TPM: refusing to provision or open encrypted storage (nothing was changed)");
 
-	r = repart_load_dir(REPART_DIR, defs, ARRAY_SIZE(defs), &n_defs);
+	r = repart_load_dir(REPART_DIR, defs, ARRAY_SIZE(defs), &n_defs, &why);
 	if (r < 0)
-		return boot_refuse(b, "repart-definitions", REPART_DIR, r, "cannot load the partition definitions");
+		return boot_refuse(b, REFUSE_REPART_DEFINITIONS, REPART_DIR, r, "cannot load the partition definitions: %s",
+				   reason_or(&why, "?"));
 	/* Mends what a power cut during an earlier write left behind, and tells the kernel. */
-	r = repart_sync(b->boot_disk);
+	r = repart_mend_and_tell_kernel(b->boot_disk);
 	if (r < 0)
-		return boot_refuse(b, "repart-disk", b->boot_disk, r, "cannot bring the partition table in order");
+		return boot_refuse(b, REFUSE_REPART_DISK, b->boot_disk, r, "cannot bring the partition table in order");
 	r = repart_disk_geometry(b->boot_disk, &geo);
 	if (r < 0)
-		return boot_refuse(b, "repart-disk", b->boot_disk, r, "cannot read the disk's geometry");
-	snprintf(b->st.disk_guid, sizeof(b->st.disk_guid), "%s", geo.disk_guid);
+		return boot_refuse(b, REFUSE_REPART_DISK, b->boot_disk, r, "cannot read the disk's geometry");
+	snprintf(b->storage.disk_guid, sizeof(b->storage.disk_guid), "%s", geo.disk_guid);
 	for (size_t i = 0; i < b->table.n; i++)
 		if (!strcmp(b->table.parts[i].disk, b->boot_disk))
 			existing[n_existing++] = b->table.parts[i];
 
-	r = repart_plan(existing, n_existing, &geo, defs, n_defs, plan, ARRAY_SIZE(plan), &n_plan, why,
-			sizeof(why));
+	r = repart_plan(existing, n_existing, &geo, defs, n_defs, plan, ARRAY_SIZE(plan), &n_plan, &why);
 	if (r < 0)
-		return boot_refuse(b, r == -ENOSPC ? "repart-no-space" : "repart-plan", b->boot_disk, 0, "%s", why);
+		return boot_refuse(b, r == -ENOSPC ? REFUSE_REPART_NO_SPACE : REFUSE_REPART_PLAN, b->boot_disk, 0, "%s", why.text);
 	if (n_plan == 0) {
 		log_info("repart: %s has every partition the definitions ask for", b->boot_disk);
 		return ST_VERIFY_ROOT;
@@ -115,13 +104,13 @@ int state_repart(void *ctx)
 			   gpt_role_name(plan[i].def->role), plan[i].label,
 			   (unsigned long long)(plan[i].size >> 20), (unsigned long long)(plan[i].start >> 20),
 			   b->boot_disk);
-		if (b->st.n_created < ARRAY_SIZE(b->st.created))
-			snprintf(b->st.created[b->st.n_created++], sizeof(b->st.created[0]), "%s:%s",
+		if (b->storage.n_created < ARRAY_SIZE(b->storage.created))
+			snprintf(b->storage.created[b->storage.n_created++], sizeof(b->storage.created[0]), "%s:%s",
 				 gpt_role_name(plan[i].def->role), plan[i].label);
 	}
 	r = repart_apply(b->boot_disk, plan, n_plan);
 	if (r < 0)
-		return boot_refuse(b, "repart-write", b->boot_disk, r, "cannot write the new partition table");
+		return boot_refuse(b, REFUSE_REPART_WRITE, b->boot_disk, r, "cannot write the new partition table");
 	test_stop(b, "repart");
 	r = reprobe(b);
 	return r < 0 ? r : ST_VERIFY_ROOT;
@@ -138,7 +127,7 @@ static void find_volumes(struct boot *b)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(wanted); i++) {
-		struct volume *v = &b->st.vols[i];
+		struct volume *v = &b->storage.vols[i];
 
 		v->name = wanted[i].name;
 		v->label = wanted[i].label;
@@ -154,41 +143,43 @@ static void find_volumes(struct boot *b)
 static int unseal_from(struct boot *b, const struct volume *v)
 {
 	_cleanup_free_ char *json = NULL;
-	const char *why = NULL;
-	size_t len = sizeof(b->st.secret);
+	struct reason why = { "" };
+	size_t len = sizeof(b->storage.secret);
 	int keyslot, r;
 
-	r = luks_read_token(v->part->devnode, TOKEN_TYPE, &json);
+	r = luks_read_token(v->part->devnode, TPM2_TOKEN_TYPE, &json);
 	if (r == -EMEDIUMTYPE)
-		return boot_refuse(b, "storage-not-luks", v->part->devnode, 0,
+		return boot_refuse(b, REFUSE_STORAGE_NOT_LUKS, v->part->devnode, 0,
 				   "%s is not a LUKS2 volume (or its header is damaged); it is never reformatted",
 				   vol_path(v));
 	if (r == -ENOENT)
-		return boot_refuse(b, "storage-no-token", v->part->devnode, 0,
-				   "%s has no %s token; no passphrase fallback exists", vol_path(v), TOKEN_TYPE);
+		return boot_refuse(b, REFUSE_STORAGE_NO_TOKEN, v->part->devnode, 0,
+				   "%s has no %s token; no passphrase fallback exists", vol_path(v), TPM2_TOKEN_TYPE);
 	if (r < 0)
-		return boot_refuse(b, "storage-token", v->part->devnode, r, "cannot read the LUKS2 token");
-	r = tpm2_token_parse(json, &b->st.sealed, &keyslot, &why);
+		return boot_refuse(b, REFUSE_STORAGE_TOKEN, v->part->devnode, r, "cannot read the LUKS2 token");
+	r = tpm2_token_parse(json, &b->storage.sealed, &keyslot, &why);
 	if (r < 0)
-		return boot_refuse(b, "storage-token", v->part->devnode, 0, "malformed %s token: %s", TOKEN_TYPE, why);
+		return boot_refuse(b, REFUSE_STORAGE_TOKEN, v->part->devnode, 0, "malformed %s token: %s", TPM2_TOKEN_TYPE,
+				   why.text);
 
-	r = tpm2_unseal(b->st.tpm, &b->st.sealed, b->st.secret, &len, &why);
+	r = tpm2_unseal(b->storage.tpm, &b->storage.sealed, b->storage.secret, &len, &why);
 	if (r == -EPERM)
-		return boot_refuse(b, "tpm-pcr-mismatch", v->part->devnode, 0,
+		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, v->part->devnode, 0,
 				   "the TPM refuses to unseal: PCR 7 differs from when the secret was sealed "
 				   "(Secure Boot keys or policy changed); %s left untouched", vol_path(v));
 	if (r == -ENOKEY)
-		return boot_refuse(b, "tpm-srk-mismatch", v->part->devnode, 0,
+		return boot_refuse(b, REFUSE_TPM_SRK_MISMATCH, v->part->devnode, 0,
 				   "the TPM's storage root key is not the one %s was sealed under "
 				   "(TPM cleared, or a volume from another machine)", vol_path(v));
 	if (r == -ENOLCK)
-		return boot_refuse(b, "tpm-lockout", TPM_DEVICE, 0, "the TPM is in dictionary-attack lockout");
+		return boot_refuse(b, REFUSE_TPM_LOCKOUT, TPM2_DEVICE_PATH, 0, "the TPM is in dictionary-attack lockout");
 	if (r < 0)
-		return boot_refuse(b, "tpm-unseal", TPM_DEVICE, r, "cannot unseal: %s", why ? why : "TPM error");
-	if (len != sizeof(b->st.secret))
-		return boot_refuse(b, "tpm-unseal", v->part->devnode, 0, "the unsealed secret has the wrong size");
-	b->st.have_secret = 1;
-	b->st.tpm_outcome = "unsealed";
+		return boot_refuse(b, REFUSE_TPM_UNSEAL, TPM2_DEVICE_PATH, r, "cannot unseal: %s",
+				   reason_or(&why, "TPM error"));
+	if (len != sizeof(b->storage.secret))
+		return boot_refuse(b, REFUSE_TPM_UNSEAL, v->part->devnode, 0, "the unsealed secret has the wrong size");
+	b->storage.have_secret = 1;
+	b->storage.tpm_outcome = "unsealed";
 	return 0;
 }
 
@@ -197,8 +188,8 @@ int state_unseal(void *ctx)
 	struct boot *b = ctx;
 	int r;
 
-	if (b->st.locked || b->st.shell_ran)
-		return boot_refuse(b, "locked", "PCR 7", 0,
+	if (b->storage.pcr7_extended || b->storage.shell_ran)
+		return boot_refuse(b, REFUSE_LOCKED, "PCR 7", 0,
 				   "PCR 7 was already extended in this boot (a debug shell ran); "
 				   "the volume secret cannot be unsealed or sealed any more");
 	/*
@@ -207,35 +198,32 @@ int state_unseal(void *ctx)
 	 */
 	r = efivar_secure_boot_enforced();
 	if (r <= 0)
-		return boot_refuse(b, "secure-boot-off", "EFI variables SecureBoot/SetupMode", r < 0 ? r : 0,
+		return boot_refuse(b, REFUSE_SECURE_BOOT_OFF, "EFI variables SecureBoot/SetupMode", r < 0 ? r : 0,
 				   "Secure Boot is not enforcing; the volume secret is only sealed or unsealed "
 				   "under Secure Boot");
-	if (!b->st.tpm) {
-		r = tpm2_open(&b->st.tpm, TPM_TCTI);
-		if (r < 0)
-			return boot_refuse(b, "tpm-missing", TPM_DEVICE, r,
-					   "no usable TPM; the storage key cannot be had");
-	}
+	r = boot_tpm_open(b);
+	if (r < 0)
+		return boot_refuse(b, REFUSE_TPM_MISSING, TPM2_DEVICE_PATH, r, "no usable TPM; the storage key cannot be had");
 	/* The kernel's pool is not ready this early; everything after wants random numbers. */
-	r = tpm2_seed_kernel_rng(b->st.tpm, 64);
+	r = tpm2_seed_kernel_rng(b->storage.tpm, 64);
 	if (r < 0)
 		log_warning("could not seed the kernel's random pool from the TPM: %s", strerror(-r));
 
 	find_volumes(b);
-	for (size_t i = 0; i < ARRAY_SIZE(b->st.vols); i++) {
-		struct volume *v = &b->st.vols[i];
+	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
+		struct volume *v = &b->storage.vols[i];
 
 		if (!v->part)
-			return boot_refuse(b, "storage-missing", b->boot_disk, 0, "no %s partition on the boot disk",
+			return boot_refuse(b, REFUSE_STORAGE_MISSING, b->boot_disk, 0, "no %s partition on the boot disk",
 					   gpt_role_name(v->role));
-		if (!v->pending && !b->st.have_secret) {
+		if (!v->pending && !b->storage.have_secret) {
 			r = unseal_from(b, v);
 			if (r != 0)
 				return r;
 			log_info("unseal: volume secret unsealed from the token of %s", v->part->devnode);
 		}
 	}
-	if (b->st.have_secret)
+	if (b->storage.have_secret)
 		return ST_OPEN_STORAGE;
 
 	/*
@@ -243,13 +231,13 @@ int state_unseal(void *ctx)
 	 * pool (seeded from the TPM above), not straight from TPM2_GetRandom,
 	 * whose answer crosses the TPM bus in clear.
 	 */
-	if (getrandom(b->st.secret, sizeof(b->st.secret), 0) != (ssize_t)sizeof(b->st.secret))
-		return boot_refuse(b, "tpm-random", "/dev/urandom", errno, "cannot get a volume secret");
-	b->st.have_secret = 1;
-	r = tpm2_seal(b->st.tpm, b->st.secret, sizeof(b->st.secret), 1u << SEAL_PCR, &b->st.sealed);
+	if (getrandom(b->storage.secret, sizeof(b->storage.secret), 0) != (ssize_t)sizeof(b->storage.secret))
+		return boot_refuse(b, REFUSE_TPM_RANDOM, "/dev/urandom", errno, "cannot get a volume secret");
+	b->storage.have_secret = 1;
+	r = tpm2_seal(b->storage.tpm, b->storage.secret, sizeof(b->storage.secret), 1u << SEAL_PCR, &b->storage.sealed);
 	if (r < 0)
-		return boot_refuse(b, "tpm-seal", TPM_DEVICE, r, "cannot seal the volume secret to PCR %d", SEAL_PCR);
-	b->st.tpm_outcome = "sealed a new secret";
+		return boot_refuse(b, REFUSE_TPM_SEAL, TPM2_DEVICE_PATH, r, "cannot seal the volume secret to PCR %d", SEAL_PCR);
+	b->storage.tpm_outcome = "sealed a new secret";
 	log_notice("unseal: first boot: new volume secret sealed to PCR %d", SEAL_PCR);
 	return ST_OPEN_STORAGE;
 }
@@ -264,7 +252,7 @@ static int make_filesystem(struct boot *b, const struct volume *v, const char *m
 	log_notice("open-storage: making an ext4 file system on %s (first boot, takes a moment)", mapper);
 	r = run_program(argv, envp);
 	if (r != 0)
-		return boot_refuse(b, "storage-mkfs", mapper, r < 0 ? r : 0, "mke2fs failed (exit %d)", r);
+		return boot_refuse(b, REFUSE_STORAGE_MKFS, mapper, r < 0 ? r : 0, "mke2fs failed (exit %d)", r);
 	return 0;
 }
 
@@ -277,23 +265,23 @@ static int format_volume(struct boot *b, struct volume *v, const char *pass, siz
 		   v->part->devnode, v->part->label, v->mountpoint + strlen(NEW_ROOT));
 	keyslot = luks_format(v->part->devnode, v->label, pass, pass_len);
 	if (keyslot < 0)
-		return boot_refuse(b, "storage-format", v->part->devnode, keyslot, "cannot format LUKS2");
-	r = tpm2_token_build(&b->st.sealed, keyslot, &json);
+		return boot_refuse(b, REFUSE_STORAGE_FORMAT, v->part->devnode, keyslot, "cannot format LUKS2");
+	r = tpm2_token_build(&b->storage.sealed, keyslot, &json);
 	if (r >= 0)
 		r = luks_add_token(v->part->devnode, json, keyslot);
 	if (r < 0)
-		return boot_refuse(b, "storage-format", v->part->devnode, r, "cannot store the %s token", TOKEN_TYPE);
+		return boot_refuse(b, REFUSE_STORAGE_FORMAT, v->part->devnode, r, "cannot store the %s token", TPM2_TOKEN_TYPE);
 	test_stop(b, v->role == ROLE_VAR ? "format-var" : "format-tmp");
 	r = luks_open(v->part->devnode, v->name, keyslot, pass, pass_len);
 	if (r < 0)
-		return boot_refuse(b, "storage-open", v->part->devnode, r, "cannot open the volume just formatted");
+		return boot_refuse(b, REFUSE_STORAGE_OPEN, v->part->devnode, r, "cannot open the volume just formatted");
 	r = make_filesystem(b, v, mapper);
 	if (r != 0)
 		return r;
 	/* Only now does the partition hold something: from here on it is never formatted again. */
 	r = repart_set_label(b->boot_disk, v->part->number, v->part->label, v->label);
 	if (r < 0)
-		return boot_refuse(b, "storage-label", v->part->devnode, r, "cannot give the partition its final label");
+		return boot_refuse(b, REFUSE_STORAGE_LABEL, v->part->devnode, r, "cannot give the partition its final label");
 	v->outcome = "formatted";
 	return 0;
 }
@@ -311,14 +299,14 @@ static int open_volume(struct boot *b, struct volume *v, const char *pass, size_
 	} else {
 		r = luks_open(v->part->devnode, v->name, LUKS_ANY_KEYSLOT, pass, pass_len);
 		if (r < 0)
-			return boot_refuse(b, "storage-open", v->part->devnode, r,
+			return boot_refuse(b, REFUSE_STORAGE_OPEN, v->part->devnode, r,
 					   "the unsealed secret does not open %s; it is never reformatted", vol_path(v));
 		v->outcome = "opened";
 	}
 	if (mkdir(v->mountpoint, 01777) < 0 && errno != EEXIST)
-		return boot_refuse(b, "storage-mount", v->mountpoint, errno, "cannot create the mount point");
+		return boot_refuse(b, REFUSE_STORAGE_MOUNT, v->mountpoint, errno, "cannot create the mount point");
 	if (mount(mapper, v->mountpoint, "ext4", MS_NOSUID | MS_NODEV, NULL) < 0)
-		return boot_refuse(b, "storage-mount", mapper, errno, "cannot mount ext4 on %s", v->mountpoint);
+		return boot_refuse(b, REFUSE_STORAGE_MOUNT, mapper, errno, "cannot mount ext4 on %s", v->mountpoint);
 	if (v->role == ROLE_TMP)
 		chmod(v->mountpoint, 01777);
 	log_info("open-storage: %s: %s %s, mounted", v->mountpoint + strlen(NEW_ROOT), v->part->devnode, v->outcome);
@@ -329,6 +317,7 @@ static int open_swap(struct boot *b)
 {
 	const struct partition *p = boot_disk_partition(b, ROLE_SWAP);
 	_cleanup_close_ int fd = -1;
+	struct reason why = { "" };
 	char ours[37] = "";
 	int r;
 
@@ -340,22 +329,23 @@ static int open_swap(struct boot *b)
 	 * Rewritten every boot: only the one repart made (its UUID says so),
 	 * never another system's swap or hibernation image.
 	 */
-	if (b->st.disk_guid[0])
-		repart_new_uuid(b->st.disk_guid, p->number, GPT_TYPE_SWAP, ours);
+	if (b->storage.disk_guid[0])
+		repart_new_uuid(b->storage.disk_guid, p->number, GPT_TYPE_SWAP, ours);
 	if (strcmp(p->uuid, ours) != 0 || strcmp(p->label, SWAP_LABEL) != 0 || (p->attrs & GPT_ATTR_NO_AUTO)) {
 		log_notice("open-storage: swap partition %s (\"%s\") is not ours; left alone", p->devnode, p->label);
 		return 0;
 	}
 	/* A fresh key each boot: swap never needs to outlive the boot that wrote it. */
-	r = crypt_open_ephemeral(p->devnode, "swap");
+	r = luks_open_plain_ephemeral(p->devnode, "swap");
 	if (r >= 0)
-		r = swap_format("/dev/mapper/swap", "swap");
+		r = swap_format("/dev/mapper/swap", "swap", &why);
 	if (r < 0)
-		return boot_refuse(b, "storage-swap", p->devnode, r, "cannot set up encrypted swap");
+		return boot_refuse(b, REFUSE_STORAGE_SWAP, p->devnode, r, "cannot set up encrypted swap: %s",
+				   reason_or(&why, "cannot open it with a random key"));
 	fd = open(SWAP_HANDOVER, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, "/dev/mapper/swap\n", 17) != 17)
-		return boot_refuse(b, "storage-swap", SWAP_HANDOVER, errno, "cannot hand swap over");
-	b->st.swap = "/dev/mapper/swap";
+		return boot_refuse(b, REFUSE_STORAGE_SWAP, SWAP_HANDOVER, errno, "cannot hand swap over");
+	b->storage.swap = "/dev/mapper/swap";
 	log_info("open-storage: swap on /dev/mapper/swap (%s, random key)", p->devnode);
 	return 0;
 }
@@ -367,110 +357,19 @@ int state_open_storage(void *ctx)
 	size_t pass_len = 0;
 	int r = 0;
 
-	if (!b->st.have_secret || b->st.locked)
-		return boot_refuse(b, "locked", "volume secret", 0,
+	if (!b->storage.have_secret || b->storage.pcr7_extended)
+		return boot_refuse(b, REFUSE_LOCKED, "volume secret", 0,
 				   "no volume secret in hand (PCR 7 was extended before storage was opened)");
 	/* The LUKS passphrase is the base64 of the secret, as systemd-cryptenroll makes it. */
-	if (mbedtls_base64_encode(pass, sizeof(pass), &pass_len, b->st.secret, sizeof(b->st.secret)) != 0)
-		return boot_refuse(b, "internal", "volume secret", 0, "cannot encode");
-	if (mkdir("/run/rampart", 0755) < 0 && errno != EEXIST)
-		r = boot_refuse(b, "storage-mount", "/run/rampart", errno, "cannot create");
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(b->st.vols); i++)
-		r = open_volume(b, &b->st.vols[i], (const char *)pass, pass_len);
+	if (mbedtls_base64_encode(pass, sizeof(pass), &pass_len, b->storage.secret, sizeof(b->storage.secret)) != 0)
+		return boot_refuse(b, REFUSE_INTERNAL, "volume secret", 0, "cannot encode");
+	if (mkdir(RAMPART_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		r = boot_refuse(b, REFUSE_STORAGE_MOUNT, RAMPART_RUN_DIR, errno, "cannot create");
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(b->storage.vols); i++)
+		r = open_volume(b, &b->storage.vols[i], (const char *)pass, pass_len);
 	explicit_wipe(pass, sizeof(pass));
 	if (r != 0)
 		return r;
 	r = open_swap(b);
 	return r != 0 ? r : ST_LOCK;
-}
-
-static void measurement_log(const uint8_t digest[32], const char *what)
-{
-	_cleanup_fclose_ FILE *f = NULL;
-	char h[65];
-
-	mkdir("/run/rampart", 0755);
-	f = fopen(MEASUREMENT_LOG, "ae");
-	if (!f) {
-		log_warning("cannot write %s: %s", MEASUREMENT_LOG, strerror(errno));
-		return;
-	}
-	hex_encode(h, digest, 32);
-	fprintf(f, "%d sha256 %s %s\n", SEAL_PCR, h, what);
-}
-
-int boot_lock(struct boot *b)
-{
-	uint8_t before[32], after[32], expected[32], event[32], probe[32];
-	uint8_t buf[64];
-	size_t len = sizeof(probe);
-	const char *why = NULL;
-	int r;
-
-	/* Nothing after this point needs the secret. */
-	explicit_wipe(b->st.secret, sizeof(b->st.secret));
-	b->st.have_secret = 0;
-	if (b->st.locked)
-		return 0;
-	if (!b->st.tpm) {
-		/* Nothing was unsealed in this boot; still close the door. */
-		r = tpm2_open(&b->st.tpm, TPM_TCTI);
-		if (r < 0)
-			return r;
-	}
-	mbedtls_sha256((const unsigned char *)LOCK_EVENT, strlen(LOCK_EVENT), event, 0);
-	r = tpm2_pcr_read(b->st.tpm, SEAL_PCR, before);
-	if (r >= 0)
-		r = tpm2_pcr_extend_event(b->st.tpm, SEAL_PCR, LOCK_EVENT, strlen(LOCK_EVENT));
-	if (r >= 0)
-		r = tpm2_pcr_read(b->st.tpm, SEAL_PCR, after);
-	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot extend PCR %d", SEAL_PCR);
-	measurement_log(event, LOCK_EVENT);
-	hex_encode(b->st.pcr7_before, before, 32);
-	hex_encode(b->st.pcr7_after, after, 32);
-
-	/* new = sha256(old || event): check the TPM did what we asked. */
-	memcpy(buf, before, 32);
-	memcpy(buf + 32, event, 32);
-	mbedtls_sha256(buf, sizeof(buf), expected, 0);
-	if (memcmp(expected, after, 32) != 0)
-		return log_errno(LOG_ERR, EIO, "PCR %d did not change as extended", SEAL_PCR);
-
-	if (b->st.sealed.blob) {
-		r = tpm2_unseal(b->st.tpm, &b->st.sealed, probe, &len, &why);
-		explicit_wipe(probe, sizeof(probe));
-		if (r != -EPERM)
-			return log_errno(LOG_ERR, EPERM, "the secret can still be unsealed after extending PCR %d (%s)",
-					 SEAL_PCR, r == 0 ? "unsealed" : why ? why : "unexpected error");
-	}
-	b->st.locked = 1;
-	log_info("lock: PCR %d extended (%.16s... -> %.16s...); the volume secret cannot be unsealed again",
-		 SEAL_PCR, b->st.pcr7_before, b->st.pcr7_after);
-	return 0;
-}
-
-int state_lock(void *ctx)
-{
-	struct boot *b = ctx;
-	int r = boot_lock(b);
-
-	if (r < 0)
-		return boot_refuse(b, "lock", "PCR 7", r, "cannot lock the volume secret away; not handing over");
-	return ST_SWITCH_ROOT;
-}
-
-void storage_close(struct boot *b)
-{
-	/* Reverse order: /var/tmp sits on /var. */
-	for (size_t i = ARRAY_SIZE(b->st.vols); i-- > 0;) {
-		const struct volume *v = &b->st.vols[i];
-
-		if (!v->outcome)
-			continue;
-		umount2(v->mountpoint, MNT_DETACH);
-		crypt_close(v->name);
-	}
-	if (b->st.swap)
-		crypt_close("swap");
 }

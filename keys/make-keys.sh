@@ -22,9 +22,10 @@
 # See keys/README.md.  Never commit the output.
 set -euo pipefail
 
-prog=${0##*/}
-die() { echo "$prog: $*" >&2; exit 1; }
-usage() { echo "usage: $prog [--force] DIR" >&2; exit 2; }
+here=$(dirname "${BASH_SOURCE[0]}")
+. "$here/../tools/lib.sh"
+. "$here/selfsign.sh"
+usage() { usage_from_header 4 4; }
 
 force=0
 dir=
@@ -63,47 +64,6 @@ fi
 tmp=$(mktemp -d "$dir/.make-keys.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# A minimal config, so the host's openssl.cnf adds nothing to the certs.
-# `openssl ca -selfsign` rather than `req -x509`: only it can set notBefore.
-mkdir "$tmp/ca"
-: >"$tmp/ca/index.txt"
-openssl rand -hex 16 >"$tmp/ca/serial"
-cat >"$tmp/openssl.cnf" <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-[ca]
-default_ca = rampart
-[rampart]
-database = $tmp/ca/index.txt
-new_certs_dir = $tmp/ca
-serial = $tmp/ca/serial
-default_md = sha256
-policy = policy
-unique_subject = no
-email_in_dn = no
-copy_extensions = none
-[policy]
-commonName = supplied
-[ca_ext]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, digitalSignature, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[db_ext]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = codeSigning
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[image_ext]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-EOF
-
 id=$(openssl rand -hex 4)
 # Validity 2000-01-01 .. 2049-12-31 (UTCTime, parsed everywhere).  The early
 # notBefore is deliberate: the initrd checks the image signature before any
@@ -119,14 +79,8 @@ mkcert() {
 	shift 3
 	openssl genpkey -quiet "$@" -out "$tmp/$name.key" ||
 		die "key generation for $name failed"
-	openssl req -config "$tmp/openssl.cnf" -new -key "$tmp/$name.key" \
-		-subj "/CN=rampart $role $id" -out "$tmp/$name.csr" ||
-		die "certificate request for $name failed"
-	openssl ca -batch -config "$tmp/openssl.cnf" -selfsign -notext \
-		-keyfile "$tmp/$name.key" -in "$tmp/$name.csr" -rand_serial \
-		-startdate "$startdate" -enddate "$enddate" -extensions "$ext" \
-		-out "$tmp/$name.crt" 2>"$tmp/ca.log" ||
-		{ cat "$tmp/ca.log" >&2; die "certificate for $name failed"; }
+	selfsign_cert "$tmp/$name.key" "rampart $role $id" "$ext" "$startdate" "$enddate" "$tmp/$name.crt" ||
+		die "certificate for $name failed"
 }
 
 rsa=(-algorithm RSA -pkeyopt rsa_keygen_bits:2048)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "parse_util.h"
 #include "util.h"
 
 #define TOKEN_MAX 4096
@@ -71,19 +72,6 @@ static bool copy_value(char *dst, size_t size, const char *value)
 	return true;
 }
 
-static bool parse_bool(const char *v, bool *out)
-{
-	if (!v || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on")) {
-		*out = true;
-		return true;
-	}
-	if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off")) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
 static bool parse_uint(const char *v, unsigned max, unsigned *out)
 {
 	char *end;
@@ -113,7 +101,13 @@ static const char *apply(struct options *o, const char *key, const char *value)
 		return NULL;
 	}
 	if (!strcmp(key, "rd.shell")) {
-		return parse_bool(value, &o->debug_shell) ? NULL : "not a boolean";
+		/* A bare "rd.shell" means yes, as in dracut and systemd. */
+		int b = value ? parse_boolean(value) : 1;
+
+		if (b < 0)
+			return "not a boolean";
+		o->debug_shell = b;
+		return NULL;
 	}
 	if (strncmp(key, "rampart.", 8) != 0)
 		return NULL; /* not ours */

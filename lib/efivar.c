@@ -9,21 +9,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "encoding.h"
 #include "log.h"
 #include "util.h"
-
-int uuid_is_valid(const char *s)
-{
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return 0;
-		}
-	}
-	return s[36] == '\0';
-}
 
 int efivar_decode_uuid(const void *buf, size_t len, char out[UUID_STR_LEN])
 {
@@ -66,7 +54,7 @@ static ssize_t efivar_read(const char *name, uint8_t *buf, size_t size)
 		return -ENOENT;
 	if (mount("efivarfs", EFIVARFS_DIR, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 		  NULL) < 0 && errno != EBUSY)
-		return log_errno(LOG_ERR, errno, "cannot mount efivarfs on %s", EFIVARFS_DIR);
+		return log_debug_errno(errno, "cannot mount efivarfs on %s", EFIVARFS_DIR);
 	snprintf(path, sizeof(path), "%s/%s", EFIVARFS_DIR, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

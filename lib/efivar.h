@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UUID_STR_LEN 37
+#include "encoding.h" /* UUID_STR_LEN */
 
 /*
  * The Boot Loader Interface: systemd-stub (and systemd-boot) store the GPT
@@ -33,8 +33,5 @@ int efivar_decode_u8(const void *buf, size_t len, uint8_t *value);
  * 0 if not (or no EFI at all), -errno if the variables cannot be read.
  */
 int efivar_secure_boot_enforced(void);
-
-/* True if @s is a UUID string (8-4-4-4-12 hex digits, any case). */
-int uuid_is_valid(const char *s);
 
 #endif

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Hex, as the signed root-hash document, the systemd-tpm2 token, the boot
- * report and the logs spell bytes.  Pure functions, whole in this header:
- * the lib-unit-test binaries link only the .c files test/libs.mk names for
- * them, and a lib/encoding.c would have to be added to each.
+ * report and the logs spell bytes; UUIDs as GPT, efivarfs and repart.d
+ * spell them.  Pure functions, small enough to live whole in this header.
  */
 #ifndef RAMPART_ENCODING_H
 #define RAMPART_ENCODING_H
@@ -63,6 +62,67 @@ static inline int hex_decode(const char *in, size_t n, uint8_t *out)
 static inline int hex_decode_lower(const char *in, size_t n, uint8_t *out)
 {
 	return hex_decode_case(in, n, out, false);
+}
+
+/* A UUID as text, 8-4-4-4-12 hex digits, with its NUL. */
+#define UUID_STR_LEN 37
+
+/*
+ * 8-4-4-4-12 hex digits of either case, nothing before or after, into
+ * the 16 bytes they spell, in text order.  Returns 0, or -EINVAL (@s NULL
+ * or anything else); on error @out is as it was.
+ */
+static inline int uuid_from_string(const char *s, uint8_t out[16])
+{
+	uint8_t u[16];
+	size_t j = 0;
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < UUID_STR_LEN - 1; i++) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -EINVAL;
+			continue;
+		}
+		/* A NUL is not a digit: nothing past the end of a short @s is read. */
+		hi = hex_digit(s[i]);
+		if (hi < 0)
+			return -EINVAL;
+		lo = hex_digit(s[++i]);
+		if (lo < 0)
+			return -EINVAL;
+		u[j++] = (uint8_t)(hi << 4 | lo);
+	}
+	if (s[UUID_STR_LEN - 1] != '\0')
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(u); i++)
+		out[i] = u[i];
+	return 0;
+}
+
+/* True if @s is a UUID as text (8-4-4-4-12 hex digits, either case). */
+static inline bool uuid_is_valid(const char *s)
+{
+	uint8_t u[16];
+
+	return uuid_from_string(s, u) == 0;
+}
+
+/*
+ * Copies @src (NULL reads as "") to @dst with ASCII capitals lowered, at
+ * most @size - 1 chars and a NUL: libblkid and libfdisk spell GUIDs as
+ * they like, rampart keeps and compares them lowercase.
+ */
+static inline void copy_lower(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	for (; src && src[i] && i + 1 < size; i++)
+		dst[i] = src[i] >= 'A' && src[i] <= 'Z' ? (char)(src[i] - 'A' + 'a') : src[i];
+	dst[i] = '\0';
 }
 
 #endif

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "gpt.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "util.h"
@@ -34,4 +37,16 @@ const char *gpt_role_name(enum part_role role)
 const char *gpt_type_of_role(enum part_role role)
 {
 	return role < ROLE__COUNT ? roles[role].type : NULL;
+}
+
+int partition_devnode(char *buf, size_t size, const char *disk, int number)
+{
+	size_t len = disk ? strlen(disk) : 0;
+	int n;
+
+	if (!len || number < 1)
+		return -EINVAL;
+	n = snprintf(buf, size, "%s%s%d", disk, disk[len - 1] >= '0' && disk[len - 1] <= '9' ? "p" : "",
+		     number);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }

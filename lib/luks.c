@@ -41,16 +41,16 @@ int luks_format(const char *dev, const char *label, const char *pass, size_t pas
 
 	r = crypt_init(&cd, dev);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot open %s", dev);
+		return log_debug_errno(r, "cannot open %s", dev);
 	r = crypt_set_pbkdf_type(cd, &pbkdf);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot set the keyslot KDF", dev);
+		return log_debug_errno(r, "%s: cannot set the keyslot KDF", dev);
 	r = crypt_format(cd, CRYPT_LUKS2, LUKS_CIPHER, LUKS_CIPHER_MODE, NULL, NULL, LUKS_KEY_BYTES, &params);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot format LUKS2", dev);
+		return log_debug_errno(r, "%s: cannot format LUKS2", dev);
 	r = crypt_keyslot_add_by_volume_key(cd, CRYPT_ANY_SLOT, NULL, 0, pass, pass_len);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot add a keyslot", dev);
+		return log_debug_errno(r, "%s: cannot add a keyslot", dev);
 	return r;
 }
 
@@ -61,13 +61,13 @@ int luks_add_token(const char *dev, const char *json, int keyslot)
 
 	r = load_luks2(&cd, dev);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot load its LUKS2 header", dev);
+		return log_debug_errno(r, "%s: cannot load its LUKS2 header", dev);
 	token = crypt_token_json_set(cd, CRYPT_ANY_TOKEN, json);
 	if (token < 0)
-		return log_errno(LOG_ERR, token, "%s: cannot store the token", dev);
+		return log_debug_errno(token, "%s: cannot store the token", dev);
 	r = crypt_token_assign_keyslot(cd, token, keyslot);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot assign token %d to keyslot %d", dev, token, keyslot);
+		return log_debug_errno(r, "%s: cannot assign token %d to keyslot %d", dev, token, keyslot);
 	return token;
 }
 
@@ -86,7 +86,7 @@ int luks_read_token(const char *dev, const char *type, char **json)
 			continue;
 		r = crypt_token_json_get(cd, token, &j);
 		if (r < 0)
-			return log_errno(LOG_ERR, r, "%s: cannot read token %d", dev, token);
+			return log_debug_errno(r, "%s: cannot read token %d", dev, token);
 		*json = strdup(j);
 		return *json ? 0 : -ENOMEM;
 	}
@@ -105,7 +105,7 @@ int luks_open(const char *dev, const char *name, int keyslot, const char *pass, 
 	return r < 0 ? r : 0;
 }
 
-int crypt_open_ephemeral(const char *dev, const char *name)
+int luks_open_plain_ephemeral(const char *dev, const char *name)
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
 	struct crypt_params_plain params = { .hash = NULL };
@@ -113,7 +113,7 @@ int crypt_open_ephemeral(const char *dev, const char *name)
 	int r;
 
 	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
-		return log_errno(LOG_ERR, errno, "cannot get a key for %s", name);
+		return log_debug_errno(errno, "cannot get a key for %s", name);
 	r = crypt_init(&cd, dev);
 	if (r >= 0)
 		r = crypt_format(cd, CRYPT_PLAIN, LUKS_CIPHER, LUKS_CIPHER_MODE, NULL, NULL, sizeof(key), &params);
@@ -121,11 +121,11 @@ int crypt_open_ephemeral(const char *dev, const char *name)
 		r = crypt_activate_by_volume_key(cd, name, key, sizeof(key), 0);
 	explicit_wipe(key, sizeof(key));
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot open %s as /dev/mapper/%s with a random key", dev, name);
+		return log_debug_errno(r, "cannot open %s as /dev/mapper/%s with a random key", dev, name);
 	return 0;
 }
 
-int crypt_close(const char *name)
+int mapping_close(const char *name)
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
 	int r = crypt_init_by_name(&cd, name);
@@ -134,5 +134,5 @@ int crypt_close(const char *name)
 		return 0;
 	if (r >= 0)
 		r = crypt_deactivate(cd, name);
-	return r < 0 ? log_errno(LOG_ERR, r, "cannot close /dev/mapper/%s", name) : 0;
+	return r < 0 ? log_debug_errno(r, "cannot close /dev/mapper/%s", name) : 0;
 }

@@ -33,8 +33,9 @@ int luks_read_token(const char *dev, const char *type, char **json);
 int luks_open(const char *dev, const char *name, int keyslot, const char *pass, size_t pass_len);
 
 /* Plain dm-crypt with a random key that exists only in the kernel: for swap. */
-int crypt_open_ephemeral(const char *dev, const char *name);
+int luks_open_plain_ephemeral(const char *dev, const char *name);
 
-int crypt_close(const char *name);
+/* Closes the device-mapper device /dev/mapper/@name (dm-crypt or dm-verity); 0 if there is none. */
+int mapping_close(const char *name);
 
 #endif

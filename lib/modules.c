@@ -17,11 +17,11 @@ static int load_one(const char *path)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return log_errno(LOG_WARNING, errno, "module %s: cannot open", path);
+		return log_debug_errno(errno, "module %s: cannot open", path);
 	if (syscall(SYS_finit_module, fd, "", 0) < 0) {
 		if (errno == EEXIST)
 			return 0;
-		return log_errno(LOG_WARNING, errno, "module %s: not loaded", path);
+		return log_debug_errno(errno, "module %s: not loaded", path);
 	}
 	log_debug("loaded module %s", path);
 	return 1;
@@ -36,7 +36,7 @@ int modules_load_list(const char *dir, const char *list_path, int *failed)
 	*failed = 0;
 
 	if (!f)
-		return errno == ENOENT ? 0 : log_errno(LOG_ERR, errno, "cannot read %s", list_path);
+		return errno == ENOENT ? 0 : log_debug_errno(errno, "cannot read %s", list_path);
 	while (fgets(line, sizeof(line), f)) {
 		int r;
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "reason.h"
 #include "util.h"
 
 struct api_mount {
@@ -24,15 +25,15 @@ static const struct api_mount api_mounts[] = {
 	{ "tmpfs", "/run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV },
 };
 
-int mount_api_filesystems(void)
+int mount_api_filesystems(struct reason *why)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(api_mounts); i++) {
 		const struct api_mount *m = &api_mounts[i];
 
 		if (mkdir(m->where, 0755) < 0 && errno != EEXIST)
-			return log_errno(LOG_ERR, errno, "cannot create %s", m->where);
+			return reason_set(why, -errno, "cannot create %s", m->where);
 		if (mount(m->what, m->where, m->type, m->flags, m->options) < 0 && errno != EBUSY)
-			return log_errno(LOG_ERR, errno, "cannot mount %s on %s", m->type, m->where);
+			return reason_set(why, -errno, "cannot mount %s on %s", m->type, m->where);
 	}
 	return 0;
 }
@@ -65,15 +66,12 @@ void pid1_finish(enum failure_action action)
 	sync();
 	switch (action) {
 	case FAILURE_REBOOT:
-		log_notice("rebooting");
 		reboot(RB_AUTOBOOT);
 		break;
 	case FAILURE_POWEROFF:
-		log_notice("powering off");
 		reboot(RB_POWER_OFF);
 		break;
 	case FAILURE_HALT:
-		log_notice("halted; the message above stays on screen (rampart.on-failure= changes this)");
 		break;
 	}
 	/* Halt, or the reboot call failed: stay alive, keep reaping, never exit. */

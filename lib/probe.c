@@ -2,13 +2,13 @@
 #include "probe.h"
 
 #include <blkid/blkid.h>
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "encoding.h"
 #include "log.h"
 #include "util.h"
 
@@ -29,15 +29,6 @@ static int skip_disk(const char *name)
 	return 0;
 }
 
-static void copy_lower(char *dst, size_t size, const char *src)
-{
-	size_t i = 0;
-
-	for (; src && src[i] && i + 1 < size; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
-	dst[i] = '\0';
-}
-
 static int probe_disk(struct partition_table *t, const char *name)
 {
 	_cleanup_(blkid_probep) blkid_probe pr = NULL;
@@ -51,7 +42,7 @@ static int probe_disk(struct partition_table *t, const char *name)
 		return 0;
 	pr = blkid_new_probe_from_filename(disk);
 	if (!pr)
-		return log_errno(LOG_WARNING, errno ? errno : EIO, "cannot open %s", disk);
+		return log_debug_errno(errno ? errno : EIO, "cannot open %s", disk);
 	blkid_probe_enable_superblocks(pr, 0);
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
@@ -73,17 +64,14 @@ static int probe_disk(struct partition_table *t, const char *name)
 		struct partition *p;
 
 		if (t->n == PARTITIONS_MAX) {
-			log_warning("%s: more than %d partitions in all; ignoring the rest", disk, PARTITIONS_MAX);
+			log_debug("%s: more than %d partitions in all; ignoring the rest", disk, PARTITIONS_MAX);
 			break;
 		}
 		p = &t->parts[t->n++];
 		memset(p, 0, sizeof(*p));
 		snprintf(p->disk, sizeof(p->disk), "%s", disk);
 		p->number = blkid_partition_get_partno(par);
-		/* /dev/vda2, but /dev/nvme0n1p2; disk names are short (checked above). */
-		if ((size_t)snprintf(p->devnode, sizeof(p->devnode), "%.48s%s%d", disk,
-				     isdigit((unsigned char)disk[strlen(disk) - 1]) ? "p" : "",
-				     p->number) >= sizeof(p->devnode)) {
+		if (partition_devnode(p->devnode, sizeof(p->devnode), disk, p->number) < 0) {
 			t->n--;
 			continue;
 		}
@@ -108,7 +96,7 @@ int probe_partitions(struct partition_table *t)
 	t->n = 0;
 	t->disks = 0;
 	if (!d)
-		return log_errno(LOG_ERR, errno, "cannot list /sys/class/block");
+		return log_debug_errno(errno, "cannot list /sys/class/block");
 	while ((de = readdir(d))) {
 		char path[300];
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The disk side of repart: reading and writing the GPT with libfdisk (see repart.h). */
-#include "repart.h"
+/* The disk side of repart: reading and writing the GPT with libfdisk (see repart_apply.h). */
+#include "repart_apply.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libfdisk/libfdisk.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "encoding.h"
 #include "log.h"
 #include "util.h"
 
@@ -45,15 +45,6 @@ static void fdisk_parttypep(struct fdisk_parttype **t)
 		fdisk_unref_parttype(*t);
 }
 
-static void copy_lower(char *dst, size_t size, const char *src)
-{
-	size_t i = 0;
-
-	for (; src && src[i] && i + 1 < size; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
-	dst[i] = '\0';
-}
-
 /* libfdisk's messages go to our log; it must never ask anything. */
 static int on_ask(struct fdisk_context *cxt, struct fdisk_ask *ask, void *userdata)
 {
@@ -65,14 +56,14 @@ static int on_ask(struct fdisk_context *cxt, struct fdisk_ask *ask, void *userda
 		log_debug("%s: libfdisk: %s", disk, fdisk_ask_print_get_mesg(ask));
 		return 0;
 	case FDISK_ASKTYPE_WARNX:
-		log_warning("%s: libfdisk: %s", disk, fdisk_ask_print_get_mesg(ask));
+		log_debug("%s: libfdisk: %s", disk, fdisk_ask_print_get_mesg(ask));
 		return 0;
 	case FDISK_ASKTYPE_WARN:
-		log_errno(LOG_WARNING, fdisk_ask_print_get_errno(ask), "%s: libfdisk: %s", disk,
+		log_debug_errno(fdisk_ask_print_get_errno(ask), "%s: libfdisk: %s", disk,
 			  fdisk_ask_print_get_mesg(ask));
 		return 0;
 	default:
-		log_error("%s: libfdisk asked a question (%s); refusing", disk, fdisk_ask_get_query(ask) ?: "?");
+		log_debug("%s: libfdisk asked a question (%s); refusing", disk, fdisk_ask_get_query(ask) ?: "?");
 		return -EINVAL;
 	}
 }
@@ -87,14 +78,14 @@ static int open_gpt(const char *disk, struct fdisk_context **ret)
 	int r;
 
 	if (!cxt)
-		return log_errno(LOG_ERR, ENOMEM, "%s: cannot read the partition table", disk);
+		return log_debug_errno(ENOMEM, "%s: cannot read the partition table", disk);
 	fdisk_set_ask(cxt, on_ask, (void *)disk);
 	fdisk_disable_dialogs(cxt, 1);
 	r = fdisk_assign_device(cxt, disk, 0);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot open for repartitioning", disk);
+		return log_debug_errno(r, "%s: cannot open for repartitioning", disk);
 	if (!fdisk_is_label(cxt, GPT))
-		return log_errno(LOG_ERR, EMEDIUMTYPE, "%s: no GPT partition table", disk);
+		return log_debug_errno(EMEDIUMTYPE, "%s: no GPT partition table", disk);
 	*ret = TAKE_PTR(cxt);
 	return 0;
 }
@@ -118,8 +109,7 @@ int repart_disk_read(const char *disk, struct repart_geometry *geo, struct parti
 {
 	_cleanup_(fdisk_contextp) struct fdisk_context *cxt = NULL;
 	_cleanup_(fdisk_tablep) struct fdisk_table *tb = NULL;
-	size_t len = strlen(disk), count = 0;
-	const char *sep = len && isdigit((unsigned char)disk[len - 1]) ? "p" : "";
+	size_t count = 0;
 	uint64_t ss;
 	int r;
 
@@ -131,7 +121,7 @@ int repart_disk_read(const char *disk, struct repart_geometry *geo, struct parti
 	ss = geo->sector_size;
 	r = fdisk_get_partitions(cxt, &tb);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot read the partitions", disk);
+		return log_debug_errno(r, "%s: cannot read the partitions", disk);
 
 	for (size_t i = 0; i < fdisk_table_get_nents(tb); i++) {
 		struct fdisk_partition *pa = fdisk_table_get_partition(tb, i);
@@ -147,7 +137,9 @@ int repart_disk_read(const char *disk, struct repart_geometry *geo, struct parti
 		memset(p, 0, sizeof(*p));
 		snprintf(p->disk, sizeof(p->disk), "%s", disk);
 		p->number = (int)fdisk_partition_get_partno(pa) + 1;
-		snprintf(p->devnode, sizeof(p->devnode), "%.50s%s%d", disk, sep, p->number);
+		/* An image's partitions have no device nodes, and its path may be long. */
+		if (partition_devnode(p->devnode, sizeof(p->devnode), disk, p->number) < 0)
+			p->devnode[0] = '\0';
 		t = fdisk_partition_get_type(pa);
 		copy_lower(p->type, sizeof(p->type), t ? fdisk_parttype_get_string(t) : NULL);
 		p->role = gpt_role_from_type(p->type);
@@ -160,7 +152,7 @@ int repart_disk_read(const char *disk, struct repart_geometry *geo, struct parti
 	}
 	*n = count;
 	if (count > max)
-		return log_errno(LOG_ERR, ENOBUFS, "%s: %zu partitions, room for %zu", disk, count, max);
+		return log_debug_errno(ENOBUFS, "%s: %zu partitions, room for %zu", disk, count, max);
 	return 0;
 }
 
@@ -250,17 +242,17 @@ static int add_one(struct fdisk_context *cxt, const char *disk, const char *disk
 	int r;
 
 	if (!pa || repart_new_uuid(disk_guid, o->number, o->def->type, uuid) < 0)
-		return log_errno(LOG_ERR, pa ? EINVAL : ENOMEM, "%s: cannot prepare partition %d", disk, o->number);
+		return log_debug_errno(pa ? EINVAL : ENOMEM, "%s: cannot prepare partition %d", disk, o->number);
 	for (size_t j = 0; j < fdisk_table_get_nents(tb); j++) {
 		struct fdisk_partition *q = fdisk_table_get_partition(tb, j);
 
 		if (q && fdisk_partition_get_uuid(q) && !strcasecmp(fdisk_partition_get_uuid(q), uuid))
-			return log_errno(LOG_ERR, EEXIST, "%s: partition %d would get UUID %s, which partition %zu has",
+			return log_debug_errno(EEXIST, "%s: partition %d would get UUID %s, which partition %zu has",
 					 disk, o->number, uuid, fdisk_partition_get_partno(q) + 1);
 	}
 	t = fdisk_label_parse_parttype(lb, o->def->type);
 	if (!t)
-		return log_errno(LOG_ERR, EINVAL, "%s: libfdisk does not take type %s", disk, o->def->type);
+		return log_debug_errno(EINVAL, "%s: libfdisk does not take type %s", disk, o->def->type);
 
 	fdisk_partition_set_partno(pa, (size_t)o->number - 1);
 	fdisk_partition_set_start(pa, o->start / ss);
@@ -272,24 +264,24 @@ static int add_one(struct fdisk_context *cxt, const char *disk, const char *disk
 	fdisk_partition_set_uuid(pa, uuid);
 	r = fdisk_add_partition(cxt, pa, &got);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: libfdisk did not add partition %d (%s)", disk, o->number,
+		return log_debug_errno(r, "%s: libfdisk did not add partition %d (%s)", disk, o->number,
 				 o->def->file);
 	if (got != (size_t)o->number - 1)
-		return log_errno(LOG_ERR, EIO, "%s: libfdisk added partition %zu instead of %d", disk, got + 1,
+		return log_debug_errno(EIO, "%s: libfdisk added partition %zu instead of %d", disk, got + 1,
 				 o->number);
 	if (o->def->attrs) {
 		r = fdisk_gpt_set_partition_attrs(cxt, got, o->def->attrs);
 		if (r < 0)
-			return log_errno(LOG_ERR, r, "%s: cannot set the attributes of partition %d", disk, o->number);
+			return log_debug_errno(r, "%s: cannot set the attributes of partition %d", disk, o->number);
 	}
 
 	/* libfdisk aligns what it is not told precisely: check it did as asked. */
 	r = fdisk_get_partition(cxt, got, &back);
 	if (r < 0 || (uint64_t)fdisk_partition_get_start(back) * ss != o->start ||
 	    (uint64_t)fdisk_partition_get_size(back) * ss != o->size)
-		return log_errno(LOG_ERR, EIO, "%s: partition %d is not where it was planned", disk, o->number);
+		return log_debug_errno(EIO, "%s: partition %d is not where it was planned", disk, o->number);
 
-	log_info("%s: adding partition %d (%s, from %s): %s at %llu MiB, %llu MiB, uuid %s", disk, o->number,
+	log_debug("%s: adding partition %d (%s, from %s): %s at %llu MiB, %llu MiB, uuid %s", disk, o->number,
 		 gpt_role_name(o->def->role), o->def->file, o->label, (unsigned long long)(o->start >> 20),
 		 (unsigned long long)(o->size >> 20), uuid);
 	return 0;
@@ -298,23 +290,24 @@ static int add_one(struct fdisk_context *cxt, const char *disk, const char *disk
 /* Where the kernel has partition @number of the disk open on @fd (sysfs, 512-byte units). */
 static int kernel_partition(int fd, int number, uint64_t *start, uint64_t *size)
 {
-	char link[64], dir[PATH_MAX], path[PATH_MAX + 64], buf[32];
-	const char *name, *sep;
+	char link[64], dir[PATH_MAX], part[64], path[PATH_MAX + 128], buf[32];
 	struct stat st;
 	uint64_t v[2];
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
 	if (!realpath(link, dir))
 		return -errno;
-	name = strrchr(dir, '/') + 1;
-	sep = isdigit((unsigned char)name[strlen(name) - 1]) ? "p" : ""; /* nvme0n1p1, vda1 */
+	r = partition_devnode(part, sizeof(part), strrchr(dir, '/') + 1, number);
+	if (r < 0)
+		return r;
 	for (int i = 0; i < 2; i++) {
 		_cleanup_close_ int f = -1;
 		ssize_t n;
 
-		snprintf(path, sizeof(path), "%s/%s%s%d/%s", dir, name, sep, number, i ? "size" : "start");
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, part, i ? "size" : "start");
 		f = open(path, O_RDONLY | O_CLOEXEC);
 		if (f < 0)
 			return -errno;
@@ -348,12 +341,12 @@ static int kernel_add(const char *disk, int fd, int number, uint64_t start, uint
 	if (errno == EBUSY && kernel_partition(fd, number, &kstart, &ksize) == 0) {
 		if (kstart == start && ksize == size)
 			return 1;
-		return log_errno(LOG_ERR, EBUSY,
+		return log_debug_errno(EBUSY,
 				 "%s: the kernel has partition %d at %llu+%llu, the table at %llu+%llu: reboot to "
 				 "use the table", disk, number, (unsigned long long)kstart, (unsigned long long)ksize,
 				 (unsigned long long)start, (unsigned long long)size);
 	}
-	return log_errno(LOG_ERR, errno,
+	return log_debug_errno(errno,
 			 "%s: the kernel did not take partition %d (it is on the disk and appears after a reboot)",
 			 disk, number);
 }
@@ -366,7 +359,7 @@ static int open_for_kernel(const char *disk, int *fd)
 
 	*fd = -1;
 	if (f < 0 || fstat(f, &st) < 0)
-		return log_errno(LOG_ERR, errno, "%s: cannot open to update the kernel's partitions", disk);
+		return log_debug_errno(errno, "%s: cannot open to update the kernel's partitions", disk);
 	if (!S_ISBLK(st.st_mode)) {
 		log_debug("%s is not a block device: no kernel partition table to update", disk);
 		return 0;
@@ -406,15 +399,15 @@ int repart_apply(const char *disk, const struct repart_new *plan, size_t n)
 		return r;
 	fill_geometry(cxt, &geo);
 	if (!geo.disk_guid[0])
-		return log_errno(LOG_ERR, EINVAL, "%s: the GPT has no disk GUID to derive partition UUIDs from", disk);
+		return log_debug_errno(EINVAL, "%s: the GPT has no disk GUID to derive partition UUIDs from", disk);
 	r = fdisk_get_partitions(cxt, &tb);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot read the partitions", disk);
+		return log_debug_errno(r, "%s: cannot read the partitions", disk);
 
 	/* The plan came from an earlier read; nothing is written unless all of it still fits. */
 	for (size_t i = 0; i < n; i++)
 		if (!still_fits(cxt, tb, plan, i, &why))
-			return log_errno(LOG_ERR, ESTALE,
+			return log_debug_errno(ESTALE,
 					 "%s: new partition %d (%s) no longer fits: %s; writing nothing", disk,
 					 plan[i].number, plan[i].def->file, why);
 	for (size_t i = 0; i < n; i++) {
@@ -423,15 +416,15 @@ int repart_apply(const char *disk, const struct repart_new *plan, size_t n)
 			return r;
 	}
 
-	/* The one write: see "Power safety" in repart.h. */
+	/* The one write: see "Power safety" in repart_apply.h. */
 	r = fdisk_write_disklabel(cxt);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: writing the partition table failed (the disk holds the old table or "
-				 "the new one: repart_sync() and a new plan sort it out)", disk);
+		return log_debug_errno(r, "%s: writing the partition table failed (the disk holds the old table or "
+				 "the new one: repart_mend_and_tell_kernel() and a new plan sort it out)", disk);
 	r = fdisk_deassign_device(cxt, 1);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: flushing the partition table failed", disk);
-	log_info("%s: partition table written: %zu partitions added", disk, n);
+		return log_debug_errno(r, "%s: flushing the partition table failed", disk);
+	log_debug("%s: partition table written: %zu partitions added", disk, n);
 
 	return tell_kernel(disk, plan, n);
 }
@@ -444,46 +437,46 @@ int repart_set_label(const char *disk, int number, const char *expect, const cha
 	int r;
 
 	if (!repart_label_ok(label))
-		return log_errno(LOG_ERR, EINVAL, "%s: cannot label partition %d \"%s\": not 1-%d printable ASCII "
+		return log_debug_errno(EINVAL, "%s: cannot label partition %d \"%s\": not 1-%d printable ASCII "
 				 "characters", disk, number, label, REPART_LABEL_CHARS);
 	r = open_gpt(disk, &cxt);
 	if (r < 0)
 		return r;
 	if (number < 1 || (size_t)number > fdisk_get_npartitions(cxt) ||
 	    !fdisk_is_partition_used(cxt, (size_t)number - 1))
-		return log_errno(LOG_ERR, ENOENT, "%s: no partition %d to label", disk, number);
+		return log_debug_errno(ENOENT, "%s: no partition %d to label", disk, number);
 	r = fdisk_get_partition(cxt, (size_t)number - 1, &pa);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot read partition %d", disk, number);
+		return log_debug_errno(r, "%s: cannot read partition %d", disk, number);
 	snprintf(old, sizeof(old), "%s", fdisk_partition_get_name(pa) ?: "");
 
 	/* Done already (a power cut after the rename): nothing to write. */
 	if (!strcmp(old, label))
 		return 0;
 	if (expect && strcmp(old, expect) != 0)
-		return log_errno(LOG_ERR, ESTALE, "%s: partition %d is labelled \"%s\", not \"%s\": not renaming it",
+		return log_debug_errno(ESTALE, "%s: partition %d is labelled \"%s\", not \"%s\": not renaming it",
 				 disk, number, old, expect);
 
 	upd = fdisk_new_partition();
 	if (!upd)
-		return log_errno(LOG_ERR, ENOMEM, "%s: cannot label partition %d", disk, number);
+		return log_debug_errno(ENOMEM, "%s: cannot label partition %d", disk, number);
 	r = fdisk_partition_set_name(upd, label);
 	if (r >= 0)
 		r = fdisk_set_partition(cxt, (size_t)number - 1, upd);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot label partition %d", disk, number);
+		return log_debug_errno(r, "%s: cannot label partition %d", disk, number);
 	r = fdisk_write_disklabel(cxt);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: writing the partition table failed (partition %d keeps \"%s\")",
+		return log_debug_errno(r, "%s: writing the partition table failed (partition %d keeps \"%s\")",
 				 disk, number, old);
 	r = fdisk_deassign_device(cxt, 1);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: flushing the partition table failed", disk);
-	log_info("%s: partition %d relabelled \"%s\" -> \"%s\"", disk, number, old, label);
+		return log_debug_errno(r, "%s: flushing the partition table failed", disk);
+	log_debug("%s: partition %d relabelled \"%s\" -> \"%s\"", disk, number, old, label);
 	return 0;
 }
 
-int repart_sync(const char *disk)
+int repart_mend_and_tell_kernel(const char *disk)
 {
 	_cleanup_(fdisk_contextp) struct fdisk_context *cxt = NULL;
 	_cleanup_(fdisk_tablep) struct fdisk_table *tb = NULL;
@@ -505,17 +498,17 @@ int repart_sync(const char *disk)
 	 * rewritten, not just tolerated.
 	 */
 	if (fdisk_label_is_changed(fdisk_get_label(cxt, NULL))) {
-		log_notice("%s: rewriting the partition table to repair it (see libfdisk's warnings)", disk);
+		log_debug("%s: rewriting the partition table to repair it (see libfdisk's warnings)", disk);
 		r = fdisk_write_disklabel(cxt);
 		if (r < 0)
-			return log_errno(LOG_ERR, r, "%s: repairing the partition table failed", disk);
+			return log_debug_errno(r, "%s: repairing the partition table failed", disk);
 	}
 	r = fdisk_get_partitions(cxt, &tb);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: cannot read the partitions", disk);
+		return log_debug_errno(r, "%s: cannot read the partitions", disk);
 	r = fdisk_deassign_device(cxt, 1);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s: flushing the partition table failed", disk);
+		return log_debug_errno(r, "%s: flushing the partition table failed", disk);
 
 	r = open_for_kernel(disk, &fd);
 	if (r < 0 || fd < 0)
@@ -530,7 +523,7 @@ int repart_sync(const char *disk)
 		r = kernel_add(disk, fd, number, (uint64_t)fdisk_partition_get_start(pa) * ss,
 			       (uint64_t)fdisk_partition_get_size(pa) * ss);
 		if (r == 0)
-			log_notice("%s: the kernel did not know partition %d; added", disk, number);
+			log_debug("%s: the kernel did not know partition %d; added", disk, number);
 		if (r < 0 && !ret)
 			ret = r;
 	}

@@ -9,9 +9,7 @@
 #include "rootsig.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <stdbool.h>
-#include <sys/stat.h>
 
 #include <json-c/json.h>
 #include <mbedtls/base64.h>
@@ -23,8 +21,10 @@
 #include <mbedtls/x509_crt.h>
 
 #include "encoding.h"
+#include "fileio.h"
 #include "json_util.h"
 #include "log.h"
+#include "reason.h"
 #include "util.h"
 
 /* The document is flat; deeper nesting in unknown fields only costs work. */
@@ -156,14 +156,14 @@ static int count_top_level_keys(const char *s, size_t n, size_t *count)
 }
 
 static int get_string(json_object *doc, const char *key, const char *missing, const char *wrong_type,
-		      const char **val, size_t *len, const char **why)
+		      const char **val, size_t *len, struct reason *why)
 {
 	json_object *o;
 
 	if (!json_object_object_get_ex(doc, key, &o))
-		return fail_why(why, -EBADMSG, missing);
+		return reason_set(why, -EBADMSG, "%s", missing);
 	if (!json_object_is_type(o, json_type_string))
-		return fail_why(why, -EBADMSG, wrong_type);
+		return reason_set(why, -EBADMSG, "%s", wrong_type);
 	*val = json_object_get_string(o);
 	*len = (size_t)json_object_get_string_len(o);
 	return 0;
@@ -178,7 +178,7 @@ void rootsig_free(struct root_signature *s)
 	s->pkcs7_len = 0;
 }
 
-int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const char **why)
+int rootsig_parse(const void *buf, size_t len, struct root_signature *out, struct reason *why)
 {
 	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
 	_cleanup_(json_object_putp) json_object *doc = NULL;
@@ -196,40 +196,40 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 	/* Never look further than one byte past the limit, whatever was read. */
 	n = strnlen(text ? text : "", len < ROOTSIG_DOC_MAX + 1 ? len : ROOTSIG_DOC_MAX + 1);
 	if (n > ROOTSIG_DOC_MAX)
-		return fail_why(why, -EFBIG, "document larger than 64 KiB");
+		return reason_set(why, -EFBIG, "document larger than 64 KiB");
 	if (n == 0)
-		return fail_why(why, -ENODATA, "no document (empty, or only NUL bytes)");
+		return reason_set(why, -ENODATA, "no document (empty, or only NUL bytes)");
 
 	if (json_text_has_raw_control(text, n))
-		return fail_why(why, -EBADMSG, "not JSON (a control character in a string)");
+		return reason_set(why, -EBADMSG, "not JSON (a control character in a string)");
 	tok = json_tokener_new_ex(JSON_DEPTH);
 	if (!tok)
-		return fail_why(why, -ENOMEM, "out of memory");
+		return reason_set(why, -ENOMEM, "out of memory");
 	/* Strict still takes NaN and Infinity: harmless, ours must be strings. */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	doc = json_tokener_parse_ex(tok, text, (int)n);
 	if (json_tokener_out_of_memory(tok))
-		return fail_why(why, -ENOMEM, "out of memory");
+		return reason_set(why, -ENOMEM, "out of memory");
 	switch (json_tokener_get_error(tok)) {
 	case json_tokener_success:
 		break;
 	case json_tokener_continue:
-		return fail_why(why, -EBADMSG, "not JSON (the document ends early)");
+		return reason_set(why, -EBADMSG, "not JSON (the document ends early)");
 	case json_tokener_error_depth:
-		return fail_why(why, -EBADMSG, "not JSON (nested too deeply)");
+		return reason_set(why, -EBADMSG, "not JSON (nested too deeply)");
 	default:
-		return fail_why(why, -EBADMSG, "not JSON");
+		return reason_set(why, -EBADMSG, "not JSON");
 	}
 	/* Strict json-c refuses trailing non-whitespace itself; not relying on it costs nothing. */
 	for (size_t i = json_tokener_get_parse_end(tok); i < n; i++)
 		if (!strchr(" \t\r\n", text[i]))
-			return fail_why(why, -EBADMSG, "not JSON (data after the object)");
+			return reason_set(why, -EBADMSG, "not JSON (data after the object)");
 	if (!json_object_is_type(doc, json_type_object))
-		return fail_why(why, -EBADMSG, "not a JSON object");
+		return reason_set(why, -EBADMSG, "not a JSON object");
 	if (count_top_level_keys(text, n, &keys) < 0)
-		return fail_why(why, -EBADMSG, "escaped object key");
+		return reason_set(why, -EBADMSG, "escaped object key");
 	if (keys != (size_t)json_object_object_length(doc))
-		return fail_why(why, -EBADMSG, "duplicate object key");
+		return reason_set(why, -EBADMSG, "duplicate object key");
 
 	r = get_string(doc, "rootHash", "no rootHash field", "rootHash is not a string", &hash, &hash_len, why);
 	if (r < 0)
@@ -245,20 +245,20 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 	/* The signed string is the hex itself: one spelling only, so lowercase only. */
 	if (hash_len < 2 * ROOT_HASH_MIN || hash_len > 2 * ROOT_HASH_MAX ||
 	    hex_decode_lower(hash, hash_len, root_hash) < 0)
-		return fail_why(why, -EBADMSG, "rootHash is not 64-128 lowercase hex digits");
+		return reason_set(why, -EBADMSG, "rootHash is not 64-128 lowercase hex digits");
 	if (fpr_len != 2 * sizeof(fingerprint) || hex_decode_lower(fpr, fpr_len, fingerprint) < 0)
-		return fail_why(why, -EBADMSG, "certificateFingerprint is not 64 lowercase hex digits");
+		return reason_set(why, -EBADMSG, "certificateFingerprint is not 64 lowercase hex digits");
 	der_len = base64_canonical_len(sig, sig_len);
 	if (der_len <= 0)
-		return fail_why(why, -EBADMSG, "signature is not canonical base64");
+		return reason_set(why, -EBADMSG, "signature is not canonical base64");
 	if (der_len > ROOTSIG_PKCS7_MAX)
-		return fail_why(why, -EBADMSG, "signature larger than 16 KiB");
+		return reason_set(why, -EBADMSG, "signature larger than 16 KiB");
 	der = malloc((size_t)der_len);
 	if (!der)
-		return fail_why(why, -ENOMEM, "out of memory");
+		return reason_set(why, -ENOMEM, "out of memory");
 	if (mbedtls_base64_decode(der, (size_t)der_len, &olen, (const unsigned char *)sig, sig_len) != 0 ||
 	    olen != (size_t)der_len)
-		return fail_why(why, -EBADMSG, "signature is not canonical base64");
+		return reason_set(why, -EBADMSG, "signature is not canonical base64");
 
 	memcpy(out->root_hash_hex, hash, hash_len);
 	out->root_hash_hex[hash_len] = '\0';
@@ -270,46 +270,21 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const
 	return 0;
 }
 
-/* 8-4-4-4-12 hex digits, either case. */
-static int parse_uuid(const char *s, uint8_t out[16])
-{
-	size_t j = 0;
-
-	if (!s || strnlen(s, 37) != 36)
-		return -EINVAL;
-	for (size_t i = 0; i < 36;) {
-		int hi, lo;
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i++] != '-')
-				return -EINVAL;
-			continue;
-		}
-		hi = hex_digit(s[i]);
-		lo = hex_digit(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[j++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-	}
-	return 0;
-}
-
 int rootsig_check_uuids(const struct root_signature *s, const char *root_uuid,
-			const char *verity_uuid, const char **why)
+			const char *verity_uuid, struct reason *why)
 {
 	uint8_t root[16], verity[16];
 
-	if (parse_uuid(root_uuid, root) < 0)
-		return fail_why(why, -EINVAL, "root partition UUID is malformed");
-	if (parse_uuid(verity_uuid, verity) < 0)
-		return fail_why(why, -EINVAL, "verity partition UUID is malformed");
+	if (uuid_from_string(root_uuid, root) < 0)
+		return reason_set(why, -EINVAL, "root partition UUID is malformed");
+	if (uuid_from_string(verity_uuid, verity) < 0)
+		return reason_set(why, -EINVAL, "verity partition UUID is malformed");
 	if (s->root_hash_len < ROOT_HASH_MIN || s->root_hash_len > ROOT_HASH_MAX)
-		return fail_why(why, -EINVAL, "no root hash");
+		return reason_set(why, -EINVAL, "no root hash");
 	if (memcmp(root, s->root_hash, 16) != 0)
-		return fail_why(why, -EBADMSG, "root partition UUID is not the first 128 bits of the root hash");
+		return reason_set(why, -EBADMSG, "root partition UUID is not the first 128 bits of the root hash");
 	if (memcmp(verity, s->root_hash + s->root_hash_len - 16, 16) != 0)
-		return fail_why(why, -EBADMSG, "verity partition UUID is not the last 128 bits of the root hash");
+		return reason_set(why, -EBADMSG, "verity partition UUID is not the last 128 bits of the root hash");
 	return 0;
 }
 
@@ -396,41 +371,10 @@ static int only_der(const struct dirent *e)
 	return e->d_name[0] != '.' && n > 4 && strcmp(e->d_name + n - 4, ".der") == 0;
 }
 
-/* Reads a small regular file; sets @why for what is not a system call's error. */
-static int read_file(const char *path, uint8_t *buf, size_t max, size_t *len, const char **why)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
-	size_t got = 0;
-
-	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return fail_why(why, -EBADMSG, "not a regular file");
-	if ((uint64_t)st.st_size > max)
-		return fail_why(why, -EFBIG, "larger than 64 KiB");
-	while (got < max) {
-		ssize_t k = read(fd, buf + got, max - got);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return negative_errno();
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	*len = got;
-	return 0;
-}
-
 int trust_store_load_dir(struct trust_store **out, const char *dir)
 {
 	_cleanup_(trust_store_freep) struct trust_store *ts = NULL;
 	_cleanup_(dirents_free) struct dirents d = { NULL, 0 };
-	_cleanup_free_ uint8_t *buf = NULL;
 	int r;
 
 	*out = NULL;
@@ -442,41 +386,42 @@ int trust_store_load_dir(struct trust_store **out, const char *dir)
 	r = trust_store_new(&ts);
 	if (r < 0)
 		return r;
-	buf = malloc(TRUST_CERT_MAX);
-	if (!buf)
-		return -ENOMEM;
 
 	for (int i = 0; i < d.n; i++) {
 		const struct trusted_cert *c;
-		const char *why = NULL;
+		_cleanup_free_ char *buf = NULL;
 		char path[4096], subject[256], fpr[65];
 		size_t len = 0;
 
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, d.v[i]->d_name) >= sizeof(path))
 			continue;
-		r = read_file(path, buf, TRUST_CERT_MAX, &len, &why);
-		if (r < 0 && why) {
-			log_warning("skipping trusted certificate %s: %s", path, why);
+		r = read_full(path, TRUST_CERT_MAX, READ_FULL_REGULAR, &buf, &len);
+		if (r == -EISDIR || r == -EBADFD) {
+			log_debug("skipping trusted certificate %s: not a regular file", path);
+			continue;
+		}
+		if (r == -EFBIG) {
+			log_debug("skipping trusted certificate %s: larger than 64 KiB", path);
 			continue;
 		}
 		if (r < 0) {
-			log_errno(LOG_WARNING, r, "skipping trusted certificate %s", path);
+			log_debug_errno(r, "skipping trusted certificate %s", path);
 			continue;
 		}
 		r = trust_store_add(ts, buf, len, &c);
 		if (r == -ENOMEM)
 			return r;
 		if (r == -E2BIG) {
-			log_warning("skipping trusted certificate %s: more than %d certificates", path,
+			log_debug("skipping trusted certificate %s: more than %d certificates", path,
 				    TRUST_STORE_MAX);
 			continue;
 		}
 		if (r == -EKEYREJECTED) {
-			log_warning("skipping trusted certificate %s: RSA key shorter than 2048 bits", path);
+			log_debug("skipping trusted certificate %s: RSA key shorter than 2048 bits", path);
 			continue;
 		}
 		if (r < 0) {
-			log_warning("skipping trusted certificate %s: not one DER X.509 certificate with an RSA or EC key",
+			log_debug("skipping trusted certificate %s: not one DER X.509 certificate with an RSA or EC key",
 				    path);
 			continue;
 		}
@@ -521,7 +466,7 @@ static bool sig_alg_fits(const mbedtls_x509_buf *oid, mbedtls_md_type_t md, cons
 	return false;
 }
 
-int rootsig_verify(const struct root_signature *s, const struct trust_store *ts, const char **why)
+int rootsig_verify(const struct root_signature *s, const struct trust_store *ts, struct reason *why)
 {
 	_cleanup_(pkcs7_freep) mbedtls_pkcs7 p7;
 	const mbedtls_pkcs7_signer_info *signer;
@@ -533,42 +478,42 @@ int rootsig_verify(const struct root_signature *s, const struct trust_store *ts,
 
 	mbedtls_pkcs7_init(&p7);
 	if (!s->pkcs7 || !s->pkcs7_len || !ts)
-		return fail_why(why, -EINVAL, "nothing to verify");
+		return reason_set(why, -EINVAL, "nothing to verify");
 
 	r = mbedtls_pkcs7_parse_der(&p7, s->pkcs7, s->pkcs7_len);
 	if (r == MBEDTLS_ERR_PKCS7_ALLOC_FAILED)
-		return fail_why(why, -ENOMEM, "out of memory");
+		return reason_set(why, -ENOMEM, "out of memory");
 	if (r == MBEDTLS_ERR_PKCS7_FEATURE_UNAVAILABLE)
-		return fail_why(why, -EBADMSG, "unsupported PKCS#7 (attached content, or several certificates)");
+		return reason_set(why, -EBADMSG, "unsupported PKCS#7 (attached content, or several certificates)");
 	if (r != MBEDTLS_PKCS7_SIGNED_DATA)
-		return fail_why(why, -EBADMSG, "malformed PKCS#7 (or one with signed attributes)");
+		return reason_set(why, -EBADMSG, "malformed PKCS#7 (or one with signed attributes)");
 	if (p7.signed_data.no_of_signers != 1)
-		return fail_why(why, -EBADMSG, "PKCS#7 does not have exactly one signer");
+		return reason_set(why, -EBADMSG, "PKCS#7 does not have exactly one signer");
 	signer = &p7.signed_data.signers;
 	if (mbedtls_oid_get_md_alg(&signer->alg_identifier, &md) != 0 ||
 	    (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512))
-		return fail_why(why, -EBADMSG, "digest algorithm is not SHA-256, SHA-384 or SHA-512");
+		return reason_set(why, -EBADMSG, "digest algorithm is not SHA-256, SHA-384 or SHA-512");
 
 	c = trust_store_find(ts, s->cert_fingerprint);
 	if (!c)
-		return fail_why(why, -ENOKEY, "no trusted certificate has this fingerprint");
+		return reason_set(why, -ENOKEY, "no trusted certificate has this fingerprint");
 	/*
 	 * Not needed for trust (the key decides), but a signer naming another
 	 * certificate is not what any signing tool writes: refusing it leaves
 	 * no part of the PKCS#7 that can change while it still verifies.
 	 */
 	if (!same_buf(&signer->issuer_raw, &c->crt.issuer_raw) || !same_buf(&signer->serial, &c->crt.serial))
-		return fail_why(why, -EKEYREJECTED, "PKCS#7 signer is not the certificate with this fingerprint");
+		return reason_set(why, -EKEYREJECTED, "PKCS#7 signer is not the certificate with this fingerprint");
 	if (!sig_alg_fits(&signer->sig_alg_identifier, md, &c->crt.pk))
-		return fail_why(why, -EBADMSG, "signature algorithm does not fit the digest and the certificate's key");
+		return reason_set(why, -EBADMSG, "signature algorithm does not fit the digest and the certificate's key");
 
 	md_info = mbedtls_md_info_from_type(md);
 	if (!md_info || mbedtls_md(md_info, (const unsigned char *)s->root_hash_hex,
 				   strlen(s->root_hash_hex), digest) != 0)
-		return fail_why(why, -EBADMSG, "digest algorithm is not available");
+		return reason_set(why, -EBADMSG, "digest algorithm is not available");
 	r = mbedtls_pk_verify((mbedtls_pk_context *)&c->crt.pk, md, digest, mbedtls_md_get_size(md_info),
 			      signer->sig.p, signer->sig.len);
 	if (r != 0)
-		return fail_why(why, -EKEYREJECTED, "signature does not verify");
+		return reason_set(why, -EKEYREJECTED, "signature does not verify");
 	return 0;
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reason.h"
+
 /*
  * The signed root hash: the content of a root-verity-sig partition, the
  * format systemd-repart and mkosi write and tools/mkdisk.sh makes:
@@ -26,7 +28,7 @@
  * revive a key), and the anchors are only as current as the signed
  * initrd that carries them.  Key usage extensions are not checked either.
  *
- * The "why" strings are static, short, and name what is wrong; the caller
+ * The reasons (@why, lib/reason.h) are short and name what is wrong; the caller
  * logs them with the partition they came from.
  */
 
@@ -61,7 +63,7 @@ struct root_signature {
  * success; after a failure it holds nothing (freeing it is harmless).
  * The signature itself is only decoded here: rootsig_verify() parses it.
  */
-int rootsig_parse(const void *buf, size_t len, struct root_signature *out, const char **why);
+int rootsig_parse(const void *buf, size_t len, struct root_signature *out, struct reason *why);
 void rootsig_free(struct root_signature *s);
 
 /*
@@ -72,7 +74,7 @@ void rootsig_free(struct root_signature *s);
  * which).
  */
 int rootsig_check_uuids(const struct root_signature *s, const char *root_uuid,
-			const char *verity_uuid, const char **why);
+			const char *verity_uuid, struct reason *why);
 
 /* Trusted certificates, each with the sha256 of its DER encoding. */
 struct trust_store;
@@ -117,6 +119,6 @@ void trust_store_freep(struct trust_store **ts); /* for _cleanup_ */
  * this fingerprint), -EKEYREJECTED (signed by someone else, or the
  * signature does not verify), -ENOMEM.
  */
-int rootsig_verify(const struct root_signature *s, const struct trust_store *ts, const char **why);
+int rootsig_verify(const struct root_signature *s, const struct trust_store *ts, struct reason *why);
 
 #endif

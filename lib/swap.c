@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "reason.h"
 #include "util.h"
 
 /* Offsets of the v1 header (mkswap / include/linux/swap.h). */
@@ -45,7 +46,7 @@ int swap_header_build(uint8_t page[SWAP_PAGE_SIZE], uint64_t dev_size, const uin
 	return 0;
 }
 
-int swap_format(const char *dev, const char *label)
+int swap_format(const char *dev, const char *label, struct reason *why)
 {
 	_cleanup_close_ int fd = open(dev, O_WRONLY | O_CLOEXEC);
 	uint8_t page[SWAP_PAGE_SIZE], uuid[16];
@@ -53,17 +54,17 @@ int swap_format(const char *dev, const char *label)
 	int r;
 
 	if (fd < 0)
-		return log_errno(LOG_ERR, errno, "cannot open %s", dev);
+		return reason_set(why, -errno, "cannot open %s", dev);
 	if (ioctl(fd, BLKGETSIZE64, &size) < 0)
-		return log_errno(LOG_ERR, errno, "cannot get the size of %s", dev);
+		return reason_set(why, -errno, "cannot get the size of %s", dev);
 	if (getrandom(uuid, sizeof(uuid), 0) != (ssize_t)sizeof(uuid))
-		return log_errno(LOG_ERR, errno, "no random UUID for %s", dev);
+		return reason_set(why, -errno, "no random UUID for %s", dev);
 	uuid[6] = (uuid[6] & 0x0f) | 0x40; /* version 4 */
 	uuid[8] = (uuid[8] & 0x3f) | 0x80; /* variant */
 	r = swap_header_build(page, size, uuid, label);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s is too small for swap", dev);
+		return reason_set(why, r, "%s is too small for swap", dev);
 	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) || fsync(fd) < 0)
-		return log_errno(LOG_ERR, errno, "cannot write the swap header on %s", dev);
+		return reason_set(why, -errno, "cannot write the swap header on %s", dev);
 	return 0;
 }

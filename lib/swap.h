@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reason.h"
+
 #define SWAP_PAGE_SIZE 4096
 
 /*
@@ -16,6 +18,6 @@ int swap_header_build(uint8_t page[SWAP_PAGE_SIZE], uint64_t dev_size, const uin
 		      const char *label);
 
 /* Writes a swap header on @dev (its size from the kernel), with a random UUID. */
-int swap_format(const char *dev, const char *label);
+int swap_format(const char *dev, const char *label, struct reason *why);
 
 #endif

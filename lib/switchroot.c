@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "reason.h"
 #include "util.h"
 
 int root_init_executable(const char *new_root, const char *init)
@@ -85,7 +86,7 @@ static void remove_tree(int fd, dev_t dev)
 	closedir(d);
 }
 
-int switch_root(const char *new_root, const char *init, char *const argv[])
+int switch_root(const char *new_root, const char *init, char *const argv[], struct reason *why)
 {
 	static const char *const moved[] = { "/dev", "/proc", "/sys", "/run" };
 	struct stat root_st, new_st;
@@ -95,15 +96,15 @@ int switch_root(const char *new_root, const char *init, char *const argv[])
 	for (size_t i = 0; i < ARRAY_SIZE(moved); i++) {
 		snprintf(target, sizeof(target), "%s%s", new_root, moved[i]);
 		if (mount(moved[i], target, NULL, MS_MOVE, NULL) < 0) {
-			log_errno(LOG_WARNING, errno, "cannot move %s to %s; unmounting it", moved[i], target);
+			log_debug_errno(errno, "cannot move %s to %s; unmounting it", moved[i], target);
 			umount2(moved[i], MNT_DETACH);
 		}
 	}
 
 	if (chdir(new_root) < 0)
-		return log_errno(LOG_ERR, errno, "cannot enter %s", new_root);
+		return reason_set(why, -errno, "cannot enter %s", new_root);
 	if (stat("/", &root_st) < 0 || stat(".", &new_st) < 0)
-		return log_errno(LOG_ERR, errno, "cannot stat the roots");
+		return reason_set(why, -errno, "cannot stat the roots");
 	/* Only delete if / is the initramfs and the new root a different file system. */
 	if (root_st.st_dev != new_st.st_dev) {
 		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -112,10 +113,10 @@ int switch_root(const char *new_root, const char *init, char *const argv[])
 	}
 
 	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
-		return log_errno(LOG_ERR, errno, "cannot move %s to /", new_root);
+		return reason_set(why, -errno, "cannot move %s to /", new_root);
 	if (chroot(".") < 0 || chdir("/") < 0)
-		return log_errno(LOG_ERR, errno, "cannot chroot into the new root");
+		return reason_set(why, -errno, "cannot chroot into the new root");
 
 	execv(init, argv);
-	return log_errno(LOG_ERR, errno, "cannot execute %s in the new root", init);
+	return reason_set(why, -errno, "cannot execute %s in the new root", init);
 }

@@ -2,6 +2,8 @@
 #ifndef RAMPART_SWITCHROOT_H
 #define RAMPART_SWITCHROOT_H
 
+#include "reason.h"
+
 /*
  * 0 if @init (an absolute path inside @new_root, symlinks resolved there)
  * is an executable regular file that reads back whole, else -errno
@@ -17,6 +19,6 @@ int root_init_executable(const char *new_root, const char *init);
  * if something failed; after the deletion there is no way back, so the
  * caller handles a failure as a failed boot.
  */
-int switch_root(const char *new_root, const char *init, char *const argv[]);
+int switch_root(const char *new_root, const char *init, char *const argv[], struct reason *why);
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "encoding.h"
 #include "log.h"
+#include "reason.h"
 #include "util.h"
 
 /* A PCR changing between PolicyPCR and Unseal is worth another session, a few times. */
@@ -130,9 +131,9 @@ int tpm2_rc_to_errno(uint32_t rc)
 	return -EREMOTEIO;
 }
 
-/* Logs a failed call with tpm2-tss' reading of the code and returns its errno. */
-static int tss_error(int level, TSS2_RC rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int tss_error(int level, TSS2_RC rc, const char *fmt, ...)
+/* Logs a failed call (debug) with tpm2-tss' reading of the code and returns its errno. */
+static int tss_error(TSS2_RC rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int tss_error(TSS2_RC rc, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -140,7 +141,7 @@ static int tss_error(int level, TSS2_RC rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	log_msg(level, "TPM: %s: %s (0x%x)", what, Tss2_RC_Decode(rc), rc);
+	log_debug("TPM: %s: %s (0x%x)", what, Tss2_RC_Decode(rc), rc);
 	return tpm2_rc_to_errno(rc);
 }
 
@@ -262,7 +263,7 @@ static int esys_remake(struct tpm2 *t)
 	rc = Esys_Initialize(&t->esys, t->tcti, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		t->esys = NULL;
-		return tss_error(LOG_ERR, rc, "cannot set up ESAPI");
+		return tss_error(rc, "cannot set up ESAPI");
 	}
 	rc = Esys_GetCryptoCallbacks(t->esys, &cb);
 	if (rc == TSS2_RC_SUCCESS && cb.get_ecdh_point != ecdh_point_full_size) {
@@ -272,7 +273,7 @@ static int esys_remake(struct tpm2 *t)
 	}
 	if (rc != TSS2_RC_SUCCESS) {
 		Esys_Finalize(&t->esys);
-		return tss_error(LOG_ERR, rc, "cannot set up ESAPI's ECDH");
+		return tss_error(rc, "cannot set up ESAPI's ECDH");
 	}
 	t->broken = false;
 	return 0;
@@ -327,7 +328,7 @@ int tpm2_open(struct tpm2 **out, const char *tcti_conf)
 		t->tcti = NULL;
 		if ((rc & ~TSS2_RC_LAYER_MASK) == TSS2_BASE_RC_MEMORY)
 			return -ENOMEM;
-		log_notice("TPM: no TPM at %s: %s (0x%x)", tcti_conf, Tss2_RC_Decode(rc), rc);
+		log_debug("TPM: no TPM at %s: %s (0x%x)", tcti_conf, Tss2_RC_Decode(rc), rc);
 		return -ENODEV;
 	}
 	r = esys_remake(t);
@@ -464,16 +465,16 @@ static int pcrs_read(struct tpm2 *t, uint32_t mask, uint8_t values[TPM2_PCR_COUN
 		rc = ESYS(t, Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, NULL, &got,
 					   &digests));
 		if (rc != TSS2_RC_SUCCESS)
-			return tss_error(LOG_ERR, rc, "cannot read PCRs 0x%06x (sha256)", left);
+			return tss_error(rc, "cannot read PCRs 0x%06x (sha256)", left);
 		for (uint32_t i = 0; i < got->count; i++)
 			if (got->pcrSelections[i].hash == TPM2_ALG_SHA256)
 				got_mask |= selection_mask(&got->pcrSelections[i]);
 		if (got_mask == 0) {
-			log_error("TPM: no sha256 PCR bank (or PCRs 0x%06x are not in it)", left);
+			log_debug("TPM: no sha256 PCR bank (or PCRs 0x%06x are not in it)", left);
 			return -EOPNOTSUPP;
 		}
 		if ((got_mask & ~left) || (size_t)__builtin_popcount(got_mask) != digests->count) {
-			log_error("TPM: PCR read for 0x%06x answered with PCRs 0x%06x and %u values", left, got_mask,
+			log_debug("TPM: PCR read for 0x%06x answered with PCRs 0x%06x and %u values", left, got_mask,
 				  digests->count);
 			return -EREMOTEIO;
 		}
@@ -481,7 +482,7 @@ static int pcrs_read(struct tpm2 *t, uint32_t mask, uint8_t values[TPM2_PCR_COUN
 			if (!(got_mask & (1u << pcr)))
 				continue;
 			if (digests->digests[j].size != 32) {
-				log_error("TPM: PCR %u (sha256) read as %u bytes", pcr, digests->digests[j].size);
+				log_debug("TPM: PCR %u (sha256) read as %u bytes", pcr, digests->digests[j].size);
 				return -EREMOTEIO;
 			}
 			memcpy(values[pcr], digests->digests[j++].buffer, 32);
@@ -569,7 +570,7 @@ static int banks_get(struct tpm2 *t)
 	rc = ESYS(t, Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_PCRS, 0, 1,
 					&more, &cap));
 	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(LOG_ERR, rc, "cannot ask for the PCR banks");
+		return tss_error(rc, "cannot ask for the PCR banks");
 	if (cap->capability != TPM2_CAP_PCRS)
 		return -EREMOTEIO;
 	t->banks = cap->data.assignedPCR;
@@ -602,7 +603,7 @@ int tpm2_pcr_extend_event(struct tpm2 *t, unsigned pcr, const void *data, size_t
 			continue;
 		md = mbedtls_md_info_from_type(md_of(bank->hash));
 		if (!md) {
-			log_warning("TPM: PCR %u: bank 0x%04x has a hash this build cannot compute, not extended",
+			log_debug("TPM: PCR %u: bank 0x%04x has a hash this build cannot compute, not extended",
 				    pcr, bank->hash);
 			continue;
 		}
@@ -613,13 +614,13 @@ int tpm2_pcr_extend_event(struct tpm2 *t, unsigned pcr, const void *data, size_t
 		sha256 |= bank->hash == TPM2_ALG_SHA256;
 	}
 	if (!sha256) {
-		log_error("TPM: PCR %u is not in a sha256 bank, not extended", pcr);
+		log_debug("TPM: PCR %u is not in a sha256 bank, not extended", pcr);
 		return -EOPNOTSUPP;
 	}
 	rc = ESYS(t, Esys_PCR_Extend(t->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 				     &d));
 	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(LOG_ERR, rc, "cannot extend PCR %u", pcr);
+		return tss_error(rc, "cannot extend PCR %u", pcr);
 	log_debug("TPM: extended PCR %u in %u bank(s)", pcr, d.count);
 	return 0;
 }
@@ -644,9 +645,9 @@ int tpm2_get_random(struct tpm2 *t, void *buf, size_t n)
 
 		rc = ESYS(t, Esys_GetRandom(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, want, &got));
 		if (rc != TSS2_RC_SUCCESS)
-			return tss_error(LOG_ERR, rc, "cannot get random bytes");
+			return tss_error(rc, "cannot get random bytes");
 		if (got->size == 0 || got->size > want) {
-			log_error("TPM: GetRandom returned %u bytes for %u", got->size, want);
+			log_debug("TPM: GetRandom returned %u bytes for %u", got->size, want);
 			return -EREMOTEIO;
 		}
 		memcpy(p, got->buffer, got->size);
@@ -676,9 +677,9 @@ int tpm2_seed_kernel_rng(struct tpm2 *t, size_t bytes)
 
 	fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		r = log_errno(LOG_ERR, errno, "cannot open /dev/urandom");
+		r = log_debug_errno(errno, "cannot open /dev/urandom");
 	else if (ioctl(fd, RNDADDENTROPY, &u.info) < 0)
-		r = log_errno(errno == EPERM ? LOG_WARNING : LOG_ERR, errno,
+		r = log_debug_errno(errno,
 			      "cannot credit TPM randomness to the kernel (RNDADDENTROPY)");
 	else
 		log_debug("TPM: credited %zu bytes of TPM randomness to the kernel's pool", bytes);
@@ -711,20 +712,20 @@ static int srk_get(struct scope *sc, ESYS_TR *out)
 		return 0;
 	}
 	if (!tpm_layer(rc) || tpm_rc(rc) != TPM2_RC_HANDLE)
-		return tss_error(LOG_ERR, rc, "cannot read the SRK at 0x%08x", TPM2_SRK_HANDLE);
+		return tss_error(rc, "cannot read the SRK at 0x%08x", TPM2_SRK_HANDLE);
 
 	rc = ESYS(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 					&empty_sensitive, &srk_template, &no_outside_info, &no_creation_pcrs,
 					&primary, NULL, NULL, NULL, NULL));
 	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(LOG_ERR, rc, "cannot make the SRK (owner hierarchy with a password?)");
+		return tss_error(rc, "cannot make the SRK (owner hierarchy with a password?)");
 	scope_flush(sc, primary);
 	rc = ESYS(t, Esys_EvictControl(t->esys, ESYS_TR_RH_OWNER, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				       ESYS_TR_NONE, TPM2_SRK_HANDLE, out));
 	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(LOG_ERR, rc, "cannot persist the SRK at 0x%08x", TPM2_SRK_HANDLE);
+		return tss_error(rc, "cannot persist the SRK at 0x%08x", TPM2_SRK_HANDLE);
 	scope_close(sc, *out);
-	log_info("TPM: made the SRK (ECC P-256) and persisted it at 0x%08x", TPM2_SRK_HANDLE);
+	log_debug("TPM: made the SRK (ECC P-256) and persisted it at 0x%08x", TPM2_SRK_HANDLE);
 	return 0;
 }
 
@@ -826,7 +827,7 @@ int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
 	rc = session_start(&sc, srk_tr, TPM2_SE_HMAC,
 			   TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION, &session);
 	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(LOG_ERR, rc, "cannot start an HMAC session salted to the SRK");
+		return tss_error(rc, "cannot start an HMAC session salted to the SRK");
 
 	sensitive.sensitive.data.size = (UINT16)len;
 	memcpy(sensitive.sensitive.data.buffer, secret, len);
@@ -834,7 +835,7 @@ int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
 				 &no_outside_info, &no_creation_pcrs, &private, &public, NULL, NULL, NULL));
 	sensitive_wipe(&sensitive);
 	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(LOG_ERR, rc, "cannot seal to PCRs %s under the SRK", pcrs);
+		return tss_error(rc, "cannot seal to PCRs %s under the SRK", pcrs);
 
 	blob = malloc(blob_max);
 	if (!blob)
@@ -843,11 +844,11 @@ int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Tss2_MU_TPM2B_PUBLIC_Marshal(public, blob, blob_max, &blob_len);
 	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(LOG_ERR, rc, "cannot marshal the sealed object");
+		return tss_error(rc, "cannot marshal the sealed object");
 
 	rc = Esys_TR_Serialize(t->esys, srk_tr, &srk_buf, &srk_len);
 	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(LOG_ERR, rc, "cannot serialize the SRK");
+		return tss_error(rc, "cannot serialize the SRK");
 	srk = malloc(srk_len);
 	if (!srk)
 		return -ENOMEM;
@@ -905,65 +906,64 @@ static int srk_matches(struct tpm2 *t, const struct tpm2_sealed *s)
  * own way (the blob does not load, the salted session's HMAC fails).
  */
 static int unseal_failed(struct scope *sc, const struct tpm2_sealed *s, TSS2_RC rc, bool loading,
-			 const char *step, const char **why)
+			 const char *step, struct reason *why)
 {
 	struct tpm2 *t = sc->t;
 	int m;
 
 	if (tpm_layer(rc) && tpm_rc(rc) == TPM2_RC_LOCKOUT) {
-		log_notice("TPM: %s: the TPM is in dictionary-attack lockout", step);
-		return fail_why(why, -ENOLCK, "TPM is in dictionary-attack lockout");
+		log_debug("TPM: %s: the TPM is in dictionary-attack lockout", step);
+		return reason_set(why, -ENOLCK, "TPM is in dictionary-attack lockout");
 	}
 	if (tpm2_rc_to_errno(rc) == -EPERM) {
-		log_notice("TPM: %s: %s (0x%x)", step, Tss2_RC_Decode(rc), rc);
-		return fail_why(why, -EPERM, "PCR values differ from those sealed to");
+		log_debug("TPM: %s: %s (0x%x)", step, Tss2_RC_Decode(rc), rc);
+		return reason_set(why, -EPERM, "PCR values differ from those sealed to");
 	}
 
 	/* Transient handles go first: a broken context is remade here. */
 	scope_end(sc);
 	m = srk_matches(t, s);
 	if (m == 0) {
-		log_notice("TPM: %s: %s (0x%x); the key at 0x%08x is not the SRK the secret was sealed under",
+		log_debug("TPM: %s: %s (0x%x); the key at 0x%08x is not the SRK the secret was sealed under",
 			   step, Tss2_RC_Decode(rc), rc, TPM2_SRK_HANDLE);
-		return fail_why(why, -ENOKEY,
-				"SRK is not the one sealed under (TPM cleared, or another machine's token)");
+		return reason_set(why, -ENOKEY, "SRK is not the one sealed under (TPM cleared, or another machine's token)");
 	}
 	if (loading && tpm_parameter_error(rc)) {
-		log_notice("TPM: %s: %s (0x%x)", step, Tss2_RC_Decode(rc), rc);
-		return fail_why(why, -EBADMSG, "TPM finds the sealed object damaged");
+		log_debug("TPM: %s: %s (0x%x)", step, Tss2_RC_Decode(rc), rc);
+		return reason_set(why, -EBADMSG, "TPM finds the sealed object damaged");
 	}
 	if ((rc & ~TSS2_RC_LAYER_MASK) == TSS2_BASE_RC_RSP_AUTH_FAILED) {
-		log_error("TPM: %s: the response failed its HMAC check although the SRK matches: "
+		log_debug("TPM: %s: the response failed its HMAC check although the SRK matches: "
 			  "something between us and the TPM altered it", step);
-		return fail_why(why, -EREMOTEIO, "TPM response failed authentication");
+		return reason_set(why, -EREMOTEIO, "TPM response failed authentication");
 	}
-	tss_error(LOG_ERR, rc, "%s", step);
-	return fail_why(why, -EREMOTEIO, "TPM error");
+	tss_error(rc, "%s", step);
+	return reason_set(why, -EREMOTEIO, "TPM error");
 }
 
 /* The blob as two structures, and whether it is the object @s says it is. */
 static int sealed_parse(const struct tpm2_sealed *s, TPM2B_PRIVATE *private, TPM2B_PUBLIC *public,
-			const char **why)
+			struct reason *why)
 {
 	const TPMT_PUBLIC *p = &public->publicArea;
 	size_t off = 0;
 
 	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(s->blob, s->blob_len, &off, private) != TSS2_RC_SUCCESS ||
 	    Tss2_MU_TPM2B_PUBLIC_Unmarshal(s->blob, s->blob_len, &off, public) != TSS2_RC_SUCCESS)
-		return fail_why(why, -EBADMSG, "blob is not a TPM2B_PRIVATE and a TPM2B_PUBLIC");
+		return reason_set(why, -EBADMSG, "blob is not a TPM2B_PRIVATE and a TPM2B_PUBLIC");
 	if (off != s->blob_len)
-		return fail_why(why, -EBADMSG, "blob has bytes after the sealed object");
+		return reason_set(why, -EBADMSG, "blob has bytes after the sealed object");
 	if (p->type != TPM2_ALG_KEYEDHASH || p->nameAlg != TPM2_ALG_SHA256)
-		return fail_why(why, -EBADMSG, "blob is not a sealed KEYEDHASH object with SHA-256 names");
+		return reason_set(why, -EBADMSG, "blob is not a sealed KEYEDHASH object with SHA-256 names");
 	if (p->objectAttributes & TPMA_OBJECT_USERWITHAUTH)
-		return fail_why(why, -EBADMSG, "sealed object can be used without its PCR policy");
+		return reason_set(why, -EBADMSG, "sealed object can be used without its PCR policy");
 	if (p->authPolicy.size != sizeof(s->policy_hash) ||
 	    memcmp(p->authPolicy.buffer, s->policy_hash, sizeof(s->policy_hash)) != 0)
-		return fail_why(why, -EBADMSG, "policy hash is not the sealed object's policy");
+		return reason_set(why, -EBADMSG, "policy hash is not the sealed object's policy");
 	return 0;
 }
 
-int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, const char **why)
+int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, struct reason *why)
 {
 	_cleanup_(scope_end) struct scope sc = { .t = t };
 	_cleanup_esys_ TPM2B_SENSITIVE_DATA *data = NULL;
@@ -979,23 +979,23 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
 
 	if (!t || !s || !s->blob || !s->blob_len || !s->srk || !s->srk_len || !valid_pcr_mask(s->pcr_mask) ||
 	    !secret || !len)
-		return fail_why(why, -EINVAL, "invalid arguments");
+		return reason_set(why, -EINVAL, "invalid arguments");
 	r = sealed_parse(s, &private, &public, why);
 	if (r < 0)
 		return r;
 	r = esys_ready(t);
 	if (r < 0)
-		return fail_why(why, r, "TPM context unusable");
+		return reason_set(why, r, "TPM context unusable");
 	pcr_list(s->pcr_mask, pcrs, sizeof(pcrs));
 
 	/* The SRK as it was at sealing time: its public key salts the sessions below. */
 	rc = Esys_TR_Deserialize(t->esys, s->srk, s->srk_len, &srk_tr);
 	if (rc != TSS2_RC_SUCCESS)
-		return fail_why(why, -EBADMSG, "SRK is not a serialized TPM object");
+		return reason_set(why, -EBADMSG, "SRK is not a serialized TPM object");
 	scope_close(&sc, srk_tr);
 	rc = Esys_TR_GetTpmHandle(t->esys, srk_tr, &srk_handle);
 	if (rc != TSS2_RC_SUCCESS || srk_handle >> TPM2_HR_SHIFT != TPM2_HT_PERSISTENT)
-		return fail_why(why, -EBADMSG, "SRK is not a persistent key");
+		return reason_set(why, -EBADMSG, "SRK is not a persistent key");
 
 	rc = ESYS(t, Esys_Load(t->esys, srk_tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &private, &public,
 			       &object));
@@ -1030,9 +1030,9 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
 			if (digest->size == 32)
 				hex_encode(have, digest->buffer, 32);
 			hex_encode(want, s->policy_hash, 32);
-			log_notice("TPM: PCRs %s (sha256) differ from those sealed to: policy %s, sealed %s", pcrs,
+			log_debug("TPM: PCRs %s (sha256) differ from those sealed to: policy %s, sealed %s", pcrs,
 				   have, want);
-			return fail_why(why, -EPERM, "PCR values differ from those sealed to");
+			return reason_set(why, -EPERM, "PCR values differ from those sealed to");
 		}
 
 		rc = ESYS(t, Esys_Unseal(t->esys, object, session, ESYS_TR_NONE, ESYS_TR_NONE, &data));
@@ -1050,7 +1050,7 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
 	if (data->size > *len) {
 		explicit_wipe(data->buffer, data->size);
 		*len = data->size;
-		return fail_why(why, -ENOBUFS, "secret larger than the buffer");
+		return reason_set(why, -ENOBUFS, "secret larger than the buffer");
 	}
 	memcpy(secret, data->buffer, data->size);
 	*len = data->size;

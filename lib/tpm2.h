@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reason.h"
+
 /*
  * The TPM, through tpm2-tss' ESAPI: random numbers, PCRs, and sealing a
  * secret to PCR values the way systemd-cryptenroll does (an SRK at
@@ -25,7 +27,9 @@
  * does not reach the root's init.
  */
 
-#define TPM2_DEVICE_TCTI "device:/dev/tpmrm0"
+/* The kernel's resource manager, and the tpm2-tss TCTI string that opens it. */
+#define TPM2_DEVICE_PATH "/dev/tpmrm0"
+#define TPM2_DEVICE_TCTI "device:" TPM2_DEVICE_PATH
 #define TPM2_SRK_HANDLE 0x81000001u
 #define TPM2_PCR_COUNT 24
 #define TPM2_SECRET_MAX 128 /* what a sealed KEYEDHASH object can hold */
@@ -97,7 +101,7 @@ int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
  * PolicyPCR over @s->pcr_mask, and its digest is compared with the sealed
  * object's authPolicy before anything is unsealed.  @secret/@len: the
  * caller's buffer, its size in, the secret's size out.  Returns 0 or,
- * with @why set to a short static reason:
+ * with @why (lib/reason.h) set to a short reason:
  *   -EBADMSG   the blob or the SRK serialisation is malformed, or does not
  *              fit @s (policy hash, object type), or the TPM finds the
  *              blob damaged
@@ -118,7 +122,7 @@ int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
  * authorisations that use an authValue (measured against swtpm).  -ENOLCK
  * is there for the TPM that says otherwise.
  */
-int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, const char **why);
+int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, struct reason *why);
 
 /* Reads a PCR of the sha256 bank.  -EINVAL for @pcr >= 24, -EOPNOTSUPP without a sha256 bank. */
 int tpm2_pcr_read(struct tpm2 *t, unsigned pcr, uint8_t digest[32]);

@@ -9,6 +9,7 @@
 
 #include "encoding.h"
 #include "json_util.h"
+#include "reason.h"
 #include "util.h"
 
 /* The token is flat; deeper nesting in unknown fields only costs work. */
@@ -133,7 +134,7 @@ int tpm2_token_build(const struct tpm2_sealed *s, int keyslot, char **json)
 /* ---- parsing ------------------------------------------------------------------------------ */
 
 static int base64_field(json_object *tok, const char *key, uint8_t **out, size_t *len, const char *missing,
-			const char *bad, const char **why)
+			const char *bad, struct reason *why)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
 	json_object *o;
@@ -142,47 +143,47 @@ static int base64_field(json_object *tok, const char *key, uint8_t **out, size_t
 	int r;
 
 	if (!json_object_object_get_ex(tok, key, &o))
-		return fail_why(why, -EBADMSG, missing);
+		return reason_set(why, -EBADMSG, "%s", missing);
 	if (!json_object_is_type(o, json_type_string))
-		return fail_why(why, -EBADMSG, bad);
+		return reason_set(why, -EBADMSG, "%s", bad);
 	text = json_object_get_string(o);
 	n = (size_t)json_object_get_string_len(o);
 	r = mbedtls_base64_decode(NULL, 0, &need, (const unsigned char *)text, n);
 	if (r != MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL || need == 0)
-		return fail_why(why, -EBADMSG, bad);
+		return reason_set(why, -EBADMSG, "%s", bad);
 	buf = malloc(need);
 	if (!buf)
-		return fail_why(why, -ENOMEM, "out of memory");
+		return reason_set(why, -ENOMEM, "out of memory");
 	if (mbedtls_base64_decode(buf, need, len, (const unsigned char *)text, n) != 0 || *len == 0)
-		return fail_why(why, -EBADMSG, bad);
+		return reason_set(why, -EBADMSG, "%s", bad);
 	*out = TAKE_PTR(buf);
 	return 0;
 }
 
 /* systemd writes lowercase and reads either case. */
-static int policy_hash_field(json_object *tok, uint8_t out[32], const char **why)
+static int policy_hash_field(json_object *tok, uint8_t out[32], struct reason *why)
 {
 	json_object *o;
 
 	if (!json_object_object_get_ex(tok, "tpm2-policy-hash", &o))
-		return fail_why(why, -EBADMSG, "no tpm2-policy-hash field");
+		return reason_set(why, -EBADMSG, "no tpm2-policy-hash field");
 	if (json_object_is_type(o, json_type_array))
-		return fail_why(why, -EBADMSG, "several policy hashes (tpm2-policy-hash array) are not supported");
+		return reason_set(why, -EBADMSG, "several policy hashes (tpm2-policy-hash array) are not supported");
 	if (!json_object_is_type(o, json_type_string) || json_object_get_string_len(o) != 64 ||
 	    hex_decode(json_object_get_string(o), 64, out) < 0)
-		return fail_why(why, -EBADMSG, "tpm2-policy-hash is not 64 hex digits");
+		return reason_set(why, -EBADMSG, "tpm2-policy-hash is not 64 hex digits");
 	return 0;
 }
 
-static int pcrs_field(json_object *tok, uint32_t *mask, const char **why)
+static int pcrs_field(json_object *tok, uint32_t *mask, struct reason *why)
 {
 	json_object *o;
 	size_t n;
 
 	if (!json_object_object_get_ex(tok, "tpm2-pcrs", &o))
-		return fail_why(why, -EBADMSG, "no tpm2-pcrs field");
+		return reason_set(why, -EBADMSG, "no tpm2-pcrs field");
 	if (!json_object_is_type(o, json_type_array))
-		return fail_why(why, -EBADMSG, "tpm2-pcrs is not an array");
+		return reason_set(why, -EBADMSG, "tpm2-pcrs is not an array");
 	n = json_object_array_length(o);
 	*mask = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -191,71 +192,71 @@ static int pcrs_field(json_object *tok, uint32_t *mask, const char **why)
 
 		/* json-c reads 7.0 as a double and "7" as a string: both refused, like systemd does. */
 		if (!json_object_is_type(e, json_type_int))
-			return fail_why(why, -EBADMSG, "tpm2-pcrs has an entry that is not an integer");
+			return reason_set(why, -EBADMSG, "tpm2-pcrs has an entry that is not an integer");
 		pcr = json_object_get_int64(e);
 		if (pcr < 0 || pcr >= TPM2_PCR_COUNT)
-			return fail_why(why, -EBADMSG, "tpm2-pcrs has a PCR outside 0-23");
+			return reason_set(why, -EBADMSG, "tpm2-pcrs has a PCR outside 0-23");
 		*mask |= 1u << pcr;
 	}
 	/* systemd allows none (a signed policy alone, or nothing); an unsealing without PCRs is not ours to do. */
 	if (*mask == 0)
-		return fail_why(why, -EBADMSG, "tpm2-pcrs is empty");
+		return reason_set(why, -EBADMSG, "tpm2-pcrs is empty");
 	return 0;
 }
 
 /* The LUKS2 spec: keyslots are decimal strings.  One, since this token unlocks one keyslot. */
-static int keyslot_field(json_object *tok, int *keyslot, const char **why)
+static int keyslot_field(json_object *tok, int *keyslot, struct reason *why)
 {
 	json_object *o, *e;
 	const char *text;
 	size_t n;
 
 	if (!json_object_object_get_ex(tok, "keyslots", &o) || !json_object_is_type(o, json_type_array))
-		return fail_why(why, -EBADMSG, "no keyslots array");
+		return reason_set(why, -EBADMSG, "no keyslots array");
 	if (json_object_array_length(o) != 1)
-		return fail_why(why, -EBADMSG, "keyslots does not name exactly one keyslot");
+		return reason_set(why, -EBADMSG, "keyslots does not name exactly one keyslot");
 	e = json_object_array_get_idx(o, 0);
 	if (!json_object_is_type(e, json_type_string))
-		return fail_why(why, -EBADMSG, "keyslot is not a decimal string");
+		return reason_set(why, -EBADMSG, "keyslot is not a decimal string");
 	text = json_object_get_string(e);
 	n = (size_t)json_object_get_string_len(e);
 	if (n == 0 || n > 2 || (n == 2 && text[0] == '0') || strspn(text, "0123456789") != n)
-		return fail_why(why, -EBADMSG, "keyslot is not a decimal string");
+		return reason_set(why, -EBADMSG, "keyslot is not a decimal string");
 	*keyslot = atoi(text);
 	if (*keyslot > TPM2_TOKEN_KEYSLOT_MAX)
-		return fail_why(why, -EBADMSG, "keyslot is outside 0-31");
+		return reason_set(why, -EBADMSG, "keyslot is outside 0-31");
 	return 0;
 }
 
 /* A boolean that must be false (or absent) for rampart to unseal. */
 static int false_field(json_object *tok, const char *key, const char *not_bool, const char *unsupported,
-		       const char **why)
+		       struct reason *why)
 {
 	json_object *o;
 
 	if (!json_object_object_get_ex(tok, key, &o))
 		return 0;
 	if (!json_object_is_type(o, json_type_boolean))
-		return fail_why(why, -EBADMSG, not_bool);
+		return reason_set(why, -EBADMSG, "%s", not_bool);
 	if (json_object_get_boolean(o))
-		return fail_why(why, -EBADMSG, unsupported);
+		return reason_set(why, -EBADMSG, "%s", unsupported);
 	return 0;
 }
 
-static int check_fields(json_object *tok, const char **why)
+static int check_fields(json_object *tok, struct reason *why)
 {
 	json_object *o;
 	int r;
 
 	if (!json_object_object_get_ex(tok, "type", &o) || !json_object_is_type(o, json_type_string))
-		return fail_why(why, -EBADMSG, "no type field");
+		return reason_set(why, -EBADMSG, "no type field");
 	if (strcmp(json_object_get_string(o), TPM2_TOKEN_TYPE) != 0)
-		return fail_why(why, -EBADMSG, "type is not systemd-tpm2");
+		return reason_set(why, -EBADMSG, "type is not systemd-tpm2");
 
 	/* Absent means sha256: systemd before 250 wrote no bank and used sha256. */
 	if (json_object_object_get_ex(tok, "tpm2-pcr-bank", &o) &&
 	    (!json_object_is_type(o, json_type_string) || strcasecmp(json_object_get_string(o), "sha256") != 0))
-		return fail_why(why, -EBADMSG, "PCR bank is not sha256");
+		return reason_set(why, -EBADMSG, "PCR bank is not sha256");
 
 	r = false_field(tok, "tpm2-pin", "tpm2-pin is not a boolean", "PIN-protected tokens are not supported", why);
 	if (r < 0)
@@ -268,42 +269,42 @@ static int check_fields(json_object *tok, const char **why)
 	if (json_object_object_get_ex(tok, "tpm2_pubkey", &o) ||
 	    (json_object_object_get_ex(tok, "tpm2_pubkey_pcrs", &o) &&
 	     !(json_object_is_type(o, json_type_array) && json_object_array_length(o) == 0)))
-		return fail_why(why, -EBADMSG, "signed PCR policies (tpm2_pubkey) are not supported");
+		return reason_set(why, -EBADMSG, "signed PCR policies (tpm2_pubkey) are not supported");
 	if (json_object_object_get_ex(tok, "tpm2-blob", &o) && json_object_is_type(o, json_type_array))
-		return fail_why(why, -EBADMSG, "several sealed blobs (tpm2-blob array) are not supported");
+		return reason_set(why, -EBADMSG, "several sealed blobs (tpm2-blob array) are not supported");
 	return 0;
 }
 
-int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, const char **why)
+int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, struct reason *why)
 {
 	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
 	_cleanup_(json_object_putp) json_object *doc = NULL;
 	_cleanup_(tpm2_sealed_free) struct tpm2_sealed s = { 0 };
 	size_t n;
-	int slot, r;
+	int slot = -1, r;
 
 	memset(out, 0, sizeof(*out));
 	if (!json)
-		return fail_why(why, -EINVAL, "no token");
+		return reason_set(why, -EINVAL, "no token");
 	n = strlen(json);
 	if (n > INT32_MAX)
-		return fail_why(why, -EBADMSG, "token too large");
+		return reason_set(why, -EBADMSG, "token too large");
 	if (json_text_has_raw_control(json, n))
-		return fail_why(why, -EBADMSG, "not JSON (a control character in a string)");
+		return reason_set(why, -EBADMSG, "not JSON (a control character in a string)");
 	tok = json_tokener_new_ex(JSON_DEPTH);
 	if (!tok)
-		return fail_why(why, -ENOMEM, "out of memory");
+		return reason_set(why, -ENOMEM, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	doc = json_tokener_parse_ex(tok, json, (int)n);
 	if (json_tokener_out_of_memory(tok))
-		return fail_why(why, -ENOMEM, "out of memory");
+		return reason_set(why, -ENOMEM, "out of memory");
 	if (json_tokener_get_error(tok) != json_tokener_success)
-		return fail_why(why, -EBADMSG, "not JSON");
+		return reason_set(why, -EBADMSG, "not JSON");
 	for (size_t i = json_tokener_get_parse_end(tok); i < n; i++)
 		if (!strchr(" \t\r\n", json[i]))
-			return fail_why(why, -EBADMSG, "not JSON (data after the object)");
+			return reason_set(why, -EBADMSG, "not JSON (data after the object)");
 	if (!json_object_is_type(doc, json_type_object))
-		return fail_why(why, -EBADMSG, "not a JSON object");
+		return reason_set(why, -EBADMSG, "not a JSON object");
 
 	r = check_fields(doc, why);
 	if (r < 0)

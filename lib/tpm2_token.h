@@ -2,6 +2,7 @@
 #ifndef RAMPART_TPM2_TOKEN_H
 #define RAMPART_TPM2_TOKEN_H
 
+#include "reason.h"
 #include "tpm2.h"
 
 /*
@@ -40,6 +41,6 @@ int tpm2_token_build(const struct tpm2_sealed *s, int keyslot, char **json);
  * @out needs tpm2_sealed_free() after success and holds nothing after a
  * failure.
  */
-int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, const char **why);
+int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, struct reason *why);
 
 #endif

@@ -75,16 +75,4 @@ static inline int negative_errno(void)
 	return errno > 0 ? -errno : -EIO;
 }
 
-/*
- * For functions that say why they refused in a static string as well as
- * with an errno: sets *@why when the caller asked (@why not NULL) and
- * returns @err, so a refusal is one "return fail_why(...)".
- */
-static inline int fail_why(const char **why, int err, const char *reason)
-{
-	if (why)
-		*why = reason;
-	return err;
-}
-
 #endif

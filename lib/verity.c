@@ -6,17 +6,19 @@
 
 #include "cryptsetup_util.h"
 #include "log.h"
+#include "reason.h"
 #include "util.h"
 
 static void cryptsetup_log(int level, const char *msg, void *usrptr)
 {
 	size_t n = strlen(msg);
 
+	(void)level;
 	(void)usrptr;
 	/* libcryptsetup ends its lines itself. */
 	while (n && msg[n - 1] == '\n')
 		n--;
-	log_msg(level == CRYPT_LOG_ERROR ? LOG_WARNING : LOG_DEBUG, "libcryptsetup: %.*s", (int)n, msg);
+	log_debug("libcryptsetup: %.*s", (int)n, msg);
 }
 
 void cryptsetup_log_setup(void)
@@ -34,7 +36,7 @@ void cryptsetup_log_setup(void)
 }
 
 int verity_open(const char *name, const char *data_dev, const char *hash_dev,
-		const uint8_t *root_hash, size_t root_hash_len)
+		const uint8_t *root_hash, size_t root_hash_len, struct reason *why)
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
 	/*
@@ -47,14 +49,13 @@ int verity_open(const char *name, const char *data_dev, const char *hash_dev,
 
 	r = crypt_init(&cd, hash_dev);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "verity: cannot open hash device %s", hash_dev);
+		return reason_set(why, r, "cannot open the hash device %s", hash_dev);
 	r = crypt_load(cd, CRYPT_VERITY, &params);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "verity: no valid verity superblock on %s", hash_dev);
+		return reason_set(why, r, "no valid verity superblock on %s", hash_dev);
 	r = crypt_activate_by_volume_key(cd, name, (const char *)root_hash, root_hash_len,
 					 CRYPT_ACTIVATE_READONLY);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "verity: cannot activate %s (%s with hashes on %s)", name,
-				 data_dev, hash_dev);
+		return reason_set(why, r, "cannot activate %s (%s with hashes on %s)", name, data_dev, hash_dev);
 	return 0;
 }

@@ -16,16 +16,14 @@
 # refresh implicitly.
 set -euo pipefail
 
-CACHE="${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROG=fetch
 APTDIR="$CACHE/apt"
 MIRROR="http://deb.debian.org/debian"
 KEYRING="/usr/share/keyrings/debian-archive-keyring.gpg"
 SUITES="bookworm trixie sid"
 STAMP="$APTDIR/updated.stamp"
 MAX_AGE_MIN=1440
-
-msg() { echo "fetch: $*" >&2; }
-die() { msg "$*"; exit 1; }
 
 # Create the private tree and (re)write sources.list if it differs.
 setup_dir() {

@@ -93,7 +93,7 @@ FLAGS_cmocka=(-DCMAKE_BUILD_TYPE=MinSizeRel -DBUILD_SHARED_LIBS=OFF -DWITH_STATI
 
 # Build order (lock package names).
 ORDER="mbedtls json-c util-linux lvm2 cryptsetup tpm2-tss e2fsprogs"
-# Built into the same sysroot for the musl unit tests (test/libs.mk), after
+# Built into the same sysroot for the musl unit tests (test/stack.mk), after
 # the stack: nothing in /init links them, so they stay out of LINK_LIBS and
 # out of the manifest (the SBOM of what ships).
 TEST_ORDER="cmocka"

@@ -5,8 +5,10 @@
 #   tools/esp-replace.sh DISK.img FILE
 set -euo pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROG=esp-replace
 disk=$1 file=$2
-esp_type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+esp_type=$(gpt_type ESP)
 offset=
 while read -r num _; do
 	info=$(sgdisk -i "$num" "$disk")
@@ -16,5 +18,5 @@ while read -r num _; do
 		break
 	fi
 done < <(sgdisk -p "$disk" | awk '/^Number/{p=1; next} p && NF {print $1}')
-[ -n "$offset" ] || { echo "esp-replace: no ESP on $disk" >&2; exit 1; }
+[ -n "$offset" ] || die "no ESP on $disk"
 mcopy -o -i "$disk@@$offset" "$file" ::/EFI/BOOT/BOOTX64.EFI

@@ -12,14 +12,11 @@
 # default tools/deps.lock).
 set -euo pipefail
 
-TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CACHE="${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROG=fetch
 LOCK="${RAMPART_LOCK:-$TOOLS/deps.lock}"
 SRC="$CACHE/src"
 APTP="$TOOLS/apt-private.sh"
-
-msg() { echo "fetch: $*" >&2; }
-die() { msg "$*"; exit 1; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 

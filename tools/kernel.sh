@@ -5,7 +5,8 @@
 # file "version" names VER.
 set -euo pipefail
 
-CACHE="${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROG=kernel
 # The kernel rampart is tested with: Debian 12's signed amd64 image.  Pin a
 # package with RAMPART_KERNEL_PKG=linux-image-6.1.0-NN-amd64.
 meta=linux-image-amd64
@@ -19,7 +20,7 @@ if [ -z "$pkg" ]; then
 	apt-get update -qq >&2
 	pkg=$(resolve_pkg)
 fi
-[ -n "$pkg" ] || { echo "kernel: cannot resolve $meta to a kernel package" >&2; exit 1; }
+[ -n "$pkg" ] || die "cannot resolve $meta to a kernel package"
 
 version=$(apt-cache policy "$pkg" | sed -n 's/^  Candidate: //p')
 dir="$CACHE/kernel/$pkg-$version"
@@ -28,7 +29,7 @@ if [ -f "$dir/.complete" ]; then
 	exit 0
 fi
 
-echo "kernel: fetching $pkg $version" >&2
+msg "fetching $pkg $version"
 tmp=$(mktemp -d "$CACHE/kernel.XXXXXX" 2>/dev/null || { mkdir -p "$CACHE" && mktemp -d "$CACHE/kernel.XXXXXX"; })
 trap 'rm -rf "$tmp"' EXIT
 if ! (cd "$tmp" && apt-get download "$pkg=$version" >&2); then

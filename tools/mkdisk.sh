@@ -40,15 +40,13 @@
 # minimum 1980-01-01, the FAT epoch).
 set -euo pipefail
 
-prog=${0##*/}
-die() { echo "$prog: $*" >&2; exit 1; }
-usage() { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 MiB=$((1024 * 1024))
-ESP_TYPE=c12a7328-f81f-11d2-ba4b-00a0c93ec93b
-ROOT_TYPE=4f68bce3-e8cd-4db1-96e7-fbcaf984b709
-VERITY_TYPE=2c7357ed-ebd2-46d9-aec1-23d437ec2bf5
-SIG_TYPE=41092b05-9fc8-4523-994f-2def0408b176
+ESP_TYPE=$(gpt_type ESP)
+ROOT_TYPE=$(gpt_type ROOT)
+VERITY_TYPE=$(gpt_type ROOT_VERITY)
+SIG_TYPE=$(gpt_type ROOT_VERITY_SIG)
 
 out= esp_file= size=1G esp_size=64M root_part_size= slot_count= prefix=rampart
 disk_guid= with_cert=1
@@ -57,7 +55,7 @@ while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
 	--sig-without-cert) with_cert=0; shift; continue ;;
-	-h | --help) usage ;;
+	-h | --help) usage_from_header 5 10 ;;
 	--*) [ $# -ge 2 ] || die "$opt needs a value" ;;
 	*) die "unexpected argument $opt" ;;
 	esac
@@ -448,6 +446,6 @@ mv "$env" "$out.env"
 elapsed=$(echo "$start_time $(date +%s.%N)" | awk '{ printf "%.2f", $2 - $1 }')
 sgdisk -p "$out"
 for ((s = 0; s < full; s++)); do
-	echo "$prog: slot $(printf "\\x$((41 + s))") ${prefix}_${version[s]}: root hash ${roothash[s]}"
+	say "slot $(printf "\\x$((41 + s))") ${prefix}_${version[s]}: root hash ${roothash[s]}"
 done
-echo "$prog: wrote $out ($((size / MiB)) MiB, $(((last_usable - end_used) / MiB)) MiB free after partition $((1 + 3 * slot_count))), $out.json, $out.env in ${elapsed}s"
+say "wrote $out ($((size / MiB)) MiB, $(((last_usable - end_used) / MiB)) MiB free after partition $((1 + 3 * slot_count))), $out.json, $out.env in ${elapsed}s"

@@ -22,15 +22,13 @@
 # info file for where it is).
 set -euo pipefail
 
-prog=${0##*/}
-die() { echo "$prog: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $prog OUT.erofs [VERSION]" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || usage_from_header 5 5
 out=$1
 version=${2:-1.0}
 [[ $version =~ ^[A-Za-z0-9][A-Za-z0-9._~+-]*$ ]] || die "bad version '$version' (letters, digits, . _ ~ + -)"
 
-here=$(cd "$(dirname "$0")" && pwd)
 epoch=${SOURCE_DATE_EPOCH:-0}
 [[ $epoch =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH must be a number of seconds"
 busybox=${BUSYBOX:-/bin/busybox}
@@ -67,7 +65,7 @@ install -m 0755 "$busybox" bin/busybox
 	esac
 	[ -e "$path" ] || [ -L "$path" ] || ln -s /bin/busybox "$path"
 done
-install -m 0755 "$here/testos/init" sbin/init
+install -m 0755 "$TOOLS/testos/init" sbin/init
 if [ -n "${RAMPART_TOOL:-}" ]; then
 	install -m 0755 "$RAMPART_TOOL" usr/bin/rampart
 fi
@@ -104,4 +102,4 @@ rm -f "$out.tmp"
 mkfs.erofs --quiet -T"$epoch" --all-root -x-1 -U "$uuid" -Enoinline_data "$out.tmp" "$root" ||
 	die "mkfs.erofs failed"
 mv "$out.tmp" "$out"
-echo "$prog: $out: test OS $version, $(stat -c %s "$out") bytes, uuid $uuid, sha256 $(sha256sum "$out" | cut -c1-64)"
+say "$out: test OS $version, $(stat -c %s "$out") bytes, uuid $uuid, sha256 $(sha256sum "$out" | cut -c1-64)"

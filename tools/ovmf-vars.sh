@@ -24,14 +24,10 @@
 # python3-pefile and python3-pkg-resources (bookworm main).
 set -euo pipefail
 
-prog=${0##*/}
-die() { echo "$prog: $*" >&2; exit 1; }
-usage() {
-	echo "usage: $prog [--extra-db CERT]... [--template VARS.fd] KEYDIR OUT.fd" >&2
-	exit 2
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROG=ovmf-vars
+usage() { usage_from_header 5 5; }
 
-CACHE="${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}"
 PY=/usr/bin/python3	# not whatever python3 is first on PATH (pyenv, venv)
 template=/usr/share/OVMF/OVMF_VARS_4M.fd
 extra=()
@@ -82,7 +78,7 @@ stamp="$out.inputs"
 want=$(inputs_digest)
 if [ -f "$out" ] && [ -f "$stamp" ] &&
    [ "$(cat "$stamp")" = "$want $(sha256sum <"$out" | cut -d' ' -f1)" ]; then
-	echo "ovmf-vars: $out is up to date"
+	say "$out is up to date"
 	exit 0
 fi
 
@@ -127,7 +123,7 @@ fetch_vf() {
 	if [ "$(id -u)" -eq 0 ]; then
 		opts+=(-o "APT::Sandbox::User=root")
 	fi
-	echo "ovmf-vars: fetching python3-virt-firmware from bookworm-backports" >&2
+	msg "fetching python3-virt-firmware from bookworm-backports"
 	apt-get -q "${opts[@]}" update >"$apt/update.log" 2>&1 ||
 		{ tail -n 15 "$apt/update.log" >&2; die "apt-get update (bookworm-backports) failed"; }
 	local tmp
@@ -184,4 +180,4 @@ chmod 0644 "$tmpout"
 mv -f "$tmpout" "$out"
 trap - EXIT
 echo "$want $(sha256sum <"$out" | cut -d' ' -f1)" >"$stamp"
-echo "ovmf-vars: wrote $out (PK, KEK, db${extra:+ + ${#extra[@]} extra db cert(s)} from $keydir, Secure Boot on, virt-firmware $(basename "$VF"))"
+say "wrote $out (PK, KEK, db${extra:+ + ${#extra[@]} extra db cert(s)} from $keydir, Secure Boot on, virt-firmware $(basename "$VF"))"

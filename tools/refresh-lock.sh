@@ -11,12 +11,10 @@
 # Environment: RAMPART_CACHE, RAMPART_LOCK (lock file to edit).
 set -euo pipefail
 
-TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROG=refresh
 LOCK="${RAMPART_LOCK:-$TOOLS/deps.lock}"
 APTP="$TOOLS/apt-private.sh"
-
-msg() { echo "refresh: $*"; }
-die() { echo "refresh: $*" >&2; exit 1; }
 
 # Newest version of source package $1 in suite $2 (empty if none).
 newest_in_suite() {
@@ -81,7 +79,7 @@ main() {
         lines=$(files_of "$pkg" "$new" "$suite")
         if [[ "$(awk -v p="$pkg" '$1 == p { print $3, $4, $5 }' "$tmp")" == \
               "$(awk '{ print $3, $4, $5 }' <<<"$lines")" ]]; then
-            msg "$pkg ($suite) $new is current"
+            say "$pkg ($suite) $new is current"
             continue
         fi
         # Replace the package's lines where its first line was.
@@ -89,18 +87,18 @@ main() {
             "$tmp" >"$tmp.new"
         mv "$tmp.new" "$tmp"
         changed=$((changed + 1))
-        msg "$pkg ($suite) $old -> $new"
+        say "$pkg ($suite) $old -> $new"
         sed 's/^/refresh:   /' <<<"$lines"
         if [[ "$old" != "-" && "$(series "$old")" != "$(series "$new")" ]]; then
-            msg "note: $pkg moves from upstream $(series "$old").x to $(series "$new").x; review the recipe in tools/build-stack.sh"
+            say "note: $pkg moves from upstream $(series "$old").x to $(series "$new").x; review the recipe in tools/build-stack.sh"
         fi
     done
     if [[ $changed -gt 0 ]]; then
         chmod --reference="$LOCK" "$tmp"
         mv "$tmp" "$LOCK"
-        msg "$changed entr$([[ $changed -eq 1 ]] && echo y || echo ies) updated in $LOCK; next: tools/fetch-sources.sh && tools/build-stack.sh build"
+        say "$changed entr$([[ $changed -eq 1 ]] && echo y || echo ies) updated in $LOCK; next: tools/fetch-sources.sh && tools/build-stack.sh build"
     else
-        msg "nothing to change in $LOCK"
+        say "nothing to change in $LOCK"
     fi
 }
 

@@ -8,10 +8,8 @@
 # Environment: RAMPART_CACHE (where the downloads are, and where
 # stack-repro/ goes), RAMPART_REPRO_DIR (instead of that).
 set -euo pipefail
-TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CACHE="${RAMPART_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rampart}"
-say() { echo "stack-repro: $*"; }
-die() { echo "stack-repro: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROG=stack-repro
 
 main() {
     local base="${RAMPART_REPRO_DIR:-$CACHE/stack-repro}" d n=0 bad=0 f

@@ -73,6 +73,22 @@ boot() { # [NAME]
 		fail "no answer within ${timeout}s (log: $log)"
 	type_after= type_linger=
 	sed -i 's/\r$//' "$log"
+	refusals_said_once
+}
+
+# No failure prints two lines (README, "Contributing"): a refusal's text
+# stands on rampart's console lines once, and once more only in the final
+# summary ("boot failed in state ..."); a refused slot's text once.
+refusals_said_once() {
+	local text n
+	while IFS= read -r text; do
+		n=$(grep -a 'rampart: ' "$log" | grep -cF -- "$text")
+		[ "$n" -le 2 ] || fail "refusal text on $n console lines, not one and the summary: '$text' (log: $log)"
+	done < <(sed -nE 's/.*rampart: refused \[[a-z0-9-]+\] (.*)$/\1/p' "$log")
+	while IFS= read -r text; do
+		n=$(grep -a 'rampart: ' "$log" | grep -cF -- "$text")
+		[ "$n" -le 1 ] || fail "slot refusal text on $n console lines: '$text' (log: $log)"
+	done < <(sed -nE 's/.*rampart: refused slot [^ ]+ \[[a-z0-9-]+\]: (.*)$/\1/p' "$log")
 }
 
 expect() { # REGEX... : the last boot's console shows each

@@ -3,13 +3,13 @@
 #define RAMPART_TESTUTIL_H
 
 /*
- * What the tests in test/libs share: leak checking for cmocka cases (musl
+ * What the tests in test/stack share: leak checking for cmocka cases (musl
  * has no ASan), temporary work directories, a captured log, and a swtpm
  * of the test's own.  Include after <cmocka.h>.
  *
  * Every test binary is linked with testutil.c and
  * -Wl,--wrap=malloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=free
- * (test/libs.mk), so the wrappers here see every allocation libc, json-c,
+ * (test/stack.mk), so the wrappers here see every allocation libc, json-c,
  * mbedtls, libcryptsetup, tpm2-tss ... make.
  */
 

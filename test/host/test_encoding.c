@@ -129,6 +129,56 @@ static void decode_length_is_n(void **state)
 	assert_int_equal(out[0], 0x12);
 }
 
+static void uuid_syntax(void **state)
+{
+	(void)state;
+	assert_true(uuid_is_valid("485c5e55-0c67-44db-8fa6-32487250ba4d"));
+	assert_true(uuid_is_valid("485C5E55-0C67-44DB-8FA6-32487250BA4D"));
+	assert_false(uuid_is_valid("485c5e55-0c67-44db-8fa6-32487250ba4"));
+	assert_false(uuid_is_valid("485c5e55-0c67-44db-8fa6-32487250ba4dd"));
+	assert_false(uuid_is_valid("485c5e550c6744db8fa632487250ba4d"));
+	assert_false(uuid_is_valid(""));
+}
+
+static void uuid_bytes(void **state)
+{
+	static const uint8_t want[16] = { 0x48, 0x5c, 0x5e, 0x55, 0x0c, 0x67, 0x44, 0xdb,
+					  0x8f, 0xa6, 0x32, 0x48, 0x72, 0x50, 0xba, 0x4d };
+	uint8_t out[16];
+
+	(void)state;
+	assert_int_equal(uuid_from_string("485c5e55-0c67-44db-8fa6-32487250ba4d", out), 0);
+	assert_memory_equal(out, want, 16);
+	memset(out, 0x5a, sizeof(out));
+	assert_int_equal(uuid_from_string("485C5E55-0C67-44DB-8FA6-32487250BA4D", out), 0);
+	assert_memory_equal(out, want, 16);
+
+	/* Refused, and nothing written. */
+	memset(out, 0x5a, sizeof(out));
+	assert_int_equal(uuid_from_string(NULL, out), -EINVAL);
+	assert_int_equal(uuid_from_string("485c5e55-0c67-44db-8fa6-32487250ba4g", out), -EINVAL);
+	assert_int_equal(uuid_from_string("485c5e55+0c67-44db-8fa6-32487250ba4d", out), -EINVAL);
+	assert_int_equal(uuid_from_string("485c5e5-50c67-44db-8fa6-32487250ba4d", out), -EINVAL);
+	assert_int_equal(uuid_from_string(" 485c5e55-0c67-44db-8fa6-32487250ba4d", out), -EINVAL);
+	for (size_t i = 0; i < 16; i++)
+		assert_int_equal(out[i], 0x5a);
+}
+
+static void lowercase_copy(void **state)
+{
+	char out[8];
+
+	(void)state;
+	copy_lower(out, sizeof(out), "AbC-09z");
+	assert_string_equal(out, "abc-09z");
+	copy_lower(out, sizeof(out), "ABCDEFGHIJ");
+	assert_string_equal(out, "abcdefg");
+	copy_lower(out, sizeof(out), NULL);
+	assert_string_equal(out, "");
+	copy_lower(out, 1, "X");
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +189,9 @@ int main(void)
 		cmocka_unit_test(decode_lower_refuses_capitals),
 		cmocka_unit_test(decode_refuses),
 		cmocka_unit_test(decode_length_is_n),
+		cmocka_unit_test(uuid_syntax),
+		cmocka_unit_test(uuid_bytes),
+		cmocka_unit_test(lowercase_copy),
 	};
 
 	return cmocka_run_group_tests_name("encoding", tests, NULL, NULL);

@@ -261,13 +261,13 @@ static int later_boot(const char *path, const uint8_t want[SECRET_LEN])
 	uint8_t secret[TPM2_SECRET_MAX];
 	char *json = NULL, pass[PASS_MAX];
 	size_t len = sizeof(secret), pass_len;
-	const char *why = NULL;
+	struct reason why = { "" };
 	int keyslot, r;
 
 	assert_int_equal(luks_read_token(path, TPM2_TOKEN_TYPE, &json), 0);
 	r = tpm2_token_parse(json, &sealed, &keyslot, &why);
 	if (r < 0)
-		fail_msg("token does not parse: %s", why);
+		fail_msg("token does not parse: %s", why.text);
 	free(json);
 
 	t = open_tpm();
@@ -275,7 +275,7 @@ static int later_boot(const char *path, const uint8_t want[SECRET_LEN])
 	tpm2_close(t);
 	tpm2_sealed_free(&sealed);
 	if (r < 0) {
-		print_message("# unseal: %d (%s)\n", r, why ? why : "-");
+		print_message("# unseal: %d (%s)\n", r, reason_or(&why, "-"));
 		explicit_wipe(secret, sizeof(secret));
 		return r;
 	}
@@ -357,7 +357,7 @@ static void token_read_back_is_the_one_built(void)
 	struct volume v = { 0 };
 	struct tpm2_sealed built, read;
 	char *json = NULL;
-	const char *why = NULL;
+	struct reason why = { "" };
 	int kb, kr;
 
 	first_boot(&v, "token.img");

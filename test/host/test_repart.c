@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lib/repart.c: the repart.d parser, the definitions shipped in
- * initramfs/repart.d, and the pure planner against the layouts
- * tools/mkdisk.sh makes.  Run from the top of the tree (make unit-test).
+ * lib/repart_conf.c and lib/repart_plan.c: the repart.d parser, the
+ * definitions shipped in initramfs/repart.d, and the pure planner against
+ * the layouts tools/mkdisk.sh makes.  Run from the top of the tree (make unit-test).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,21 +18,22 @@
 #include <cmocka.h>
 
 #include "log.h"
-#include "repart.h"
+#include "repart_conf.h"
+#include "repart_plan.h"
 
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
 #define DEFS_DIR "initramfs/repart.d"
 #define DEFS_MAX 32
 
-static char why[512];
+static struct reason why;
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
 static int parse(const char *text, struct repart_def *d)
 {
-	why[0] = '\0';
-	return repart_parse_file("t.conf", text, strlen(text), d, why, sizeof(why));
+	why.text[0] = '\0';
+	return repart_parse_file("t.conf", text, strlen(text), d, &why);
 }
 
 /* Parses @text, which must be refused with exactly @msg. */
@@ -43,17 +44,17 @@ static void refused(const char *text, const char *msg)
 
 	if (r != -EINVAL)
 		fail_msg("accepted (%d): %s", r, text);
-	if (strcmp(why, msg) != 0)
-		fail_msg("for %s\n  expected: %s\n  got:      %s", text, msg, why);
+	if (strcmp(why.text, msg) != 0)
+		fail_msg("for %s\n  expected: %s\n  got:      %s", text, msg, why.text);
 }
 
 static struct repart_def def_of(const char *name, const char *text)
 {
 	struct repart_def d;
 
-	why[0] = '\0';
-	if (repart_parse_file(name, text, strlen(text), &d, why, sizeof(why)) != 0)
-		fail_msg("%s: %s", name, why);
+	why.text[0] = '\0';
+	if (repart_parse_file(name, text, strlen(text), &d, &why) != 0)
+		fail_msg("%s: %s", name, why.text);
 	return d;
 }
 
@@ -112,7 +113,7 @@ static size_t load_real(struct repart_def *defs)
 {
 	size_t n = 0;
 
-	if (repart_load_dir(DEFS_DIR, defs, DEFS_MAX, &n) != 0)
+	if (repart_load_dir(DEFS_DIR, defs, DEFS_MAX, &n, &why) != 0)
 		fail_msg("cannot load %s (run from the top of the tree)", DEFS_DIR);
 	return n;
 }
@@ -120,8 +121,8 @@ static size_t load_real(struct repart_def *defs)
 static int plan(const struct disk *dk, const struct repart_def *defs, size_t n_defs, struct repart_new *out,
 		size_t max, size_t *n_out)
 {
-	why[0] = '\0';
-	return repart_plan(dk->parts, dk->n, &dk->geo, defs, n_defs, out, max, n_out, why, sizeof(why));
+	why.text[0] = '\0';
+	return repart_plan(dk->parts, dk->n, &dk->geo, defs, n_defs, out, max, n_out, &why);
 }
 
 /* The invariants every plan keeps, whatever the input. */
@@ -225,7 +226,7 @@ static void defaults_and_type_names(void **state)
 
 		snprintf(text, sizeof(text), "[Partition]\nType=%s\n", t[i].name);
 		if (parse(text, &d) != 0)
-			fail_msg("%s: %s", t[i].name, why);
+			fail_msg("%s: %s", t[i].name, why.text);
 		assert_string_equal(d.type, t[i].type);
 		assert_string_equal(d.label, t[i].label);
 		assert_int_equal(d.role, t[i].role);
@@ -255,7 +256,7 @@ static void size_suffixes(void **state)
 
 		snprintf(text, sizeof(text), "[Partition]\nType=var\nSizeMinBytes=%s\n", t[i].text);
 		if (parse(text, &d) != 0)
-			fail_msg("%s: %s", t[i].text, why);
+			fail_msg("%s: %s", t[i].text, why.text);
 		assert_int_equal(d.size_min, t[i].bytes);
 	}
 }
@@ -337,8 +338,8 @@ static void syntax_errors_name_file_and_line(void **state)
 		struct repart_def d;
 		const char text[] = "[Partition]\nType=var\0Label=x\n";
 
-		assert_int_equal(repart_parse_file("t.conf", text, sizeof(text) - 1, &d, why, sizeof(why)), -EINVAL);
-		assert_string_equal(why, "t.conf: contains a NUL byte");
+		assert_int_equal(repart_parse_file("t.conf", text, sizeof(text) - 1, &d, &why), -EINVAL);
+		assert_string_equal(why.text, "t.conf: contains a NUL byte");
 	}
 	{
 		char text[1024];
@@ -426,18 +427,18 @@ static void size_from_rules(void **state)
 	defs[0] = def_of("20-root.conf", "[Partition]\nType=root\n");
 	defs[1] = def_of("21-verity.conf", "[Partition]\nType=root-verity\n");
 	defs[2] = def_of("30-root-b.conf", "# B\n[Partition]\nType=root\nX-RampartSizeFrom=20-root.conf\n");
-	assert_int_equal(repart_check_defs(defs, 3, why, sizeof(why)), 0);
+	assert_int_equal(repart_check_defs(defs, 3, &why), 0);
 	defs[2] = def_of("30-root-b.conf", "# B\n[Partition]\nType=root\nX-RampartSizeFrom=2-root.conf\n");
-	assert_int_equal(repart_check_defs(defs, 3, why, sizeof(why)), -EINVAL);
-	assert_string_equal(why, "30-root-b.conf:2: X-RampartSizeFrom=2-root.conf: no such definition");
+	assert_int_equal(repart_check_defs(defs, 3, &why), -EINVAL);
+	assert_string_equal(why.text, "30-root-b.conf:2: X-RampartSizeFrom=2-root.conf: no such definition");
 	defs[2] = def_of("30-root-b.conf", "# B\n[Partition]\nType=root\nX-RampartSizeFrom=21-verity.conf\n");
-	assert_int_equal(repart_check_defs(defs, 3, why, sizeof(why)), -EINVAL);
-	assert_string_equal(why, "30-root-b.conf:2: X-RampartSizeFrom=21-verity.conf: that definition is of another "
+	assert_int_equal(repart_check_defs(defs, 3, &why), -EINVAL);
+	assert_string_equal(why.text, "30-root-b.conf:2: X-RampartSizeFrom=21-verity.conf: that definition is of another "
 				 "type (2c7357ed-ebd2-46d9-aec1-23d437ec2bf5, not "
 				 "4f68bce3-e8cd-4db1-96e7-fbcaf984b709)");
 	defs[2] = defs[0];
-	assert_int_equal(repart_check_defs(defs, 3, why, sizeof(why)), -EINVAL);
-	assert_string_equal(why, "20-root.conf: two definitions with this name");
+	assert_int_equal(repart_check_defs(defs, 3, &why), -EINVAL);
+	assert_string_equal(why.text, "20-root.conf: two definitions with this name");
 }
 
 static void pending_labels(void **state)
@@ -546,7 +547,7 @@ static void load_dir_order_and_errors(void **state)
 	put("README", "not a definition");
 	put(".hidden.conf", "not a definition either");
 	put("c.conf.orig", "nor this");
-	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n), 0);
+	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n, &why), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(defs[0].file, "10-z.conf");
 	assert_string_equal(defs[1].file, "a.conf");
@@ -554,23 +555,23 @@ static void load_dir_order_and_errors(void **state)
 
 	put("c.conf", "[Partition]\nType=root\n");
 	put("d.conf", "[Partition]\nType=root\n");
-	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n), -E2BIG);
+	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n, &why), -E2BIG);
 	assert_int_equal(n, 0);
 	snprintf(path, sizeof(path), "%s/d.conf", tmpdir);
 	unlink(path);
 
 	put("c.conf", "[Partition]\nType=root\nSize=1G\n");
-	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n), -EINVAL);
+	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n, &why), -EINVAL);
 	put("c.conf", "[Partition]\nType=root\nX-RampartSizeFrom=nothing.conf\n");
-	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n), -EINVAL);
+	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n, &why), -EINVAL);
 	snprintf(path, sizeof(path), "%s/c.conf", tmpdir);
 	unlink(path);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n), -EISDIR);
+	assert_int_equal(repart_load_dir(tmpdir, defs, 4, &n, &why), -EISDIR);
 	rmdir(path);
 
 	snprintf(path, sizeof(path), "%s/missing", tmpdir);
-	assert_int_equal(repart_load_dir(path, defs, 4, &n), -ENOENT);
+	assert_int_equal(repart_load_dir(path, defs, 4, &n, &why), -ENOENT);
 }
 
 /* ---- planning ------------------------------------------------------------------------ */
@@ -673,7 +674,7 @@ static void disk_too_small(void **state)
 	mkdisk_layout(&dk, 256 * MiB, 1);
 	assert_int_equal(plan(&dk, defs, n_defs, out, 16, &n), -ENOSPC);
 	assert_int_equal(n, 0);
-	assert_string_equal(why, "disk too small: the 6 new partitions need at least 260 MiB, the largest free area "
+	assert_string_equal(why.text, "disk too small: the 6 new partitions need at least 260 MiB, the largest free area "
 				 "(at 69 MiB) has 186 MiB: 74 MiB more needed");
 
 	/* Exactly enough: everything at its minimum. */
@@ -691,7 +692,7 @@ static void disk_too_small(void **state)
 	/* No free space at all. */
 	mkdisk_layout(&dk, 69 * MiB + 33 * 512, 1);
 	assert_int_equal(plan(&dk, defs, n_defs, out, 16, &n), -ENOSPC);
-	assert_string_equal(why, "disk too small: the 6 new partitions need at least 260 MiB, the disk has no free "
+	assert_string_equal(why.text, "disk too small: the 6 new partitions need at least 260 MiB, the disk has no free "
 				 "area");
 }
 
@@ -707,7 +708,7 @@ static void image_partitions_must_exist(void **state)
 	geometry(&dk, GiB);
 	add_part(&dk, 1, GPT_TYPE_ESP, "esp", MiB, 64 * MiB);
 	assert_int_equal(plan(&dk, defs, n_defs, out, 16, &n), -ENOENT);
-	assert_string_equal(why, "20-root.conf: the disk has no root partition #1 (type "
+	assert_string_equal(why.text, "20-root.conf: the disk has no root partition #1 (type "
 				 "4f68bce3-e8cd-4db1-96e7-fbcaf984b709), which the image must have "
 				 "(X-RampartMustExist=)");
 
@@ -715,7 +716,7 @@ static void image_partitions_must_exist(void **state)
 	add_part(&dk, 2, GPT_TYPE_ROOT, "rampart_1.0", 65 * MiB, 2 * MiB);
 	add_part(&dk, 3, GPT_TYPE_ROOT_VERITY, "rampart_1.0", 67 * MiB, MiB);
 	assert_int_equal(plan(&dk, defs, n_defs, out, 16, &n), -ENOENT);
-	assert_string_equal(why, "22-root-verity-sig.conf: the disk has no root-verity-sig partition #1 (type "
+	assert_string_equal(why.text, "22-root-verity-sig.conf: the disk has no root-verity-sig partition #1 (type "
 				 "41092b05-9fc8-4523-994f-2def0408b176), which the image must have "
 				 "(X-RampartMustExist=)");
 }
@@ -894,7 +895,7 @@ static void limits_of_the_table_and_the_output(void **state)
 	mkdisk_layout(&dk, GiB, 1);
 	dk.geo.max_partitions = 9;
 	assert_int_equal(plan(&dk, defs, n_defs, out, 16, &n), -ENOSPC);
-	assert_string_equal(why, "no room in the partition table: 6 new partitions after number 4 need 10 entries, "
+	assert_string_equal(why.text, "no room in the partition table: 6 new partitions after number 4 need 10 entries, "
 				 "the GPT has 9");
 	dk.geo.max_partitions = 10;
 	assert_int_equal(plan(&dk, defs, n_defs, out, 16, &n), 0);
@@ -907,7 +908,7 @@ static void limits_of_the_table_and_the_output(void **state)
 
 	mkdisk_layout(&dk, GiB, 1);
 	assert_int_equal(plan(&dk, defs, n_defs, out, 5, &n), -ENOBUFS);
-	assert_string_equal(why, "6 new partitions, room for 5");
+	assert_string_equal(why.text, "6 new partitions, room for 5");
 	assert_int_equal(n, 0);
 }
 
@@ -922,17 +923,17 @@ static void bad_input_refused(void **state)
 	mkdisk_layout(&dk, GiB, 1);
 	snprintf(dk.parts[2].disk, sizeof(dk.parts[2].disk), "/dev/vdb");
 	assert_int_equal(plan(&dk, defs, n_defs, out, 16, &n), -EINVAL);
-	assert_string_equal(why, "partitions of two disks (/dev/vda, /dev/vdb) given");
+	assert_string_equal(why.text, "partitions of two disks (/dev/vda, /dev/vdb) given");
 
 	mkdisk_layout(&dk, GiB, 1);
 	dk.parts[2].number = 2;
 	assert_int_equal(plan(&dk, defs, n_defs, out, 16, &n), -EINVAL);
-	assert_string_equal(why, "partition number 2 given twice");
+	assert_string_equal(why.text, "partition number 2 given twice");
 
 	mkdisk_layout(&dk, GiB, 1);
 	dk.geo.sector_size = 0;
 	assert_int_equal(plan(&dk, defs, n_defs, out, 16, &n), -EINVAL);
-	assert_string_equal(why, "bad disk geometry");
+	assert_string_equal(why.text, "bad disk geometry");
 
 	/* A copied size needs the partition to copy from. */
 	{
@@ -943,7 +944,7 @@ static void bad_input_refused(void **state)
 		memset(&dk, 0, sizeof(dk));
 		geometry(&dk, GiB);
 		assert_int_equal(plan(&dk, d, 2, out, 16, &n), -EINVAL);
-		assert_string_equal(why, "30-root-b.conf: X-RampartSizeFrom=20-root.conf: that partition does "
+		assert_string_equal(why.text, "30-root-b.conf: X-RampartSizeFrom=20-root.conf: that partition does "
 					 "not exist on the disk to copy its size from");
 	}
 }
@@ -1002,7 +1003,7 @@ static void random_layouts(void **state)
 			continue;
 		}
 		if (r != 0)
-			fail_msg("round %d: %d %s", round, r, why);
+			fail_msg("round %d: %d %s", round, r, why.text);
 		check_plan_invariants(&dk, out, n);
 		apply_to(&dk, out, n);
 		assert_int_equal(plan(&dk, defs, n_defs, again, 8, &m), 0);

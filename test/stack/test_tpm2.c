@@ -313,7 +313,7 @@ struct unseal_args {
 	const struct tpm2_sealed *s;
 	uint8_t buf[TPM2_SECRET_MAX];
 	size_t len;
-	const char *why;
+	struct reason why;
 };
 
 static int do_unseal(void *p)
@@ -321,7 +321,7 @@ static int do_unseal(void *p)
 	struct unseal_args *a = p;
 
 	a->len = sizeof(a->buf);
-	a->why = NULL;
+	a->why.text[0] = '\0';
 	return tpm2_unseal(a->t, a->s, a->buf, &a->len, &a->why);
 }
 
@@ -330,11 +330,11 @@ static void unseal_expect(struct tpm2 *t, const struct tpm2_sealed *s, const voi
 {
 	uint8_t buf[TPM2_SECRET_MAX];
 	size_t n = sizeof(buf);
-	const char *why = NULL;
+	struct reason why = { "" };
 	int r = tpm2_unseal(t, s, buf, &n, &why);
 
 	if (r != want)
-		fail_msg("unseal returned %d (%s), expected %d", r, why ? why : "-", want);
+		fail_msg("unseal returned %d (%s), expected %d", r, reason_or(&why, "-"), want);
 	if (r == 0) {
 		assert_int_equal(n, len);
 		assert_memory_equal(buf, secret, len);
@@ -427,7 +427,7 @@ static void open_errors(void)
 		struct tpm2_sealed s = { 0 };
 		uint8_t b[32];
 		size_t n = sizeof(b);
-		const char *why;
+		struct reason why = { "" };
 
 		assert_int_equal(tpm2_seal(NULL, b, sizeof(b), 1u << 7, &s), -EINVAL);
 		assert_int_equal(tpm2_unseal(NULL, &s, b, &n, &why), -EINVAL);
@@ -543,7 +543,7 @@ static void seal_unseal_round_trip(void)
 	struct tpm2_sealed s;
 	uint8_t secret[32], pcr7[32], policy[32], small[16];
 	size_t n;
-	const char *why;
+	struct reason why = { "" };
 	uint64_t t0, t1, t2;
 
 	random_secret(t, secret, sizeof(secret));
@@ -632,7 +632,7 @@ static void salted_sessions_are_reliable(void)
 	struct tpm2 *t = open_tpm(&tpm_a);
 	struct tpm2_sealed s;
 	uint8_t secret[32], buf[32];
-	const char *why;
+	struct reason why = { "" };
 	int failed = 0;
 	uint64_t t0 = testutil_mono_ms();
 
@@ -666,7 +666,7 @@ static void pcr_change_locks_the_secret(void)
 	assert_int_equal(tpm2_pcr_extend_event(t, 7, "lock", 4), 0);
 	log = testutil_capture_log(do_unseal, &u, &r);
 	assert_int_equal(r, -EPERM);
-	assert_string_equal(u.why, "PCR values differ from those sealed to");
+	assert_string_equal(u.why.text, "PCR values differ from those sealed to");
 	/* Found by comparing digests: Unseal was never sent, so the TPM printed nothing either. */
 	assert_non_null(strstr(log, "PCRs 7 (sha256) differ from those sealed to: policy "));
 	assert_null(strstr(log, "WARNING"));
@@ -701,16 +701,16 @@ static void damaged_blob(void)
 	for (size_t i = 0; i < s.blob_len; i++) {
 		uint8_t buf[TPM2_SECRET_MAX];
 		size_t n = sizeof(buf);
-		const char *why = NULL;
+		struct reason why = { "" };
 		int r;
 
 		memcpy(blob, s.blob, s.blob_len);
 		blob[i] ^= 0x01;
 		r = tpm2_unseal(t, &bad, buf, &n, &why);
 		if (r != -EBADMSG)
-			fail_msg("blob byte %zu flipped: %d (%s)", i, r, why ? why : "-");
-		assert_non_null(why);
-		counts[strstr(why, "TPM finds") ? 0 : strstr(why, "policy") ? 1 : 2]++;
+			fail_msg("blob byte %zu flipped: %d (%s)", i, r, reason_or(&why, "-"));
+		assert_true(why.text[0] != '\0');
+		counts[strstr(why.text, "TPM finds") ? 0 : strstr(why.text, "policy") ? 1 : 2]++;
 	}
 	print_message("# %zu flipped bytes in %llu ms: %d refused by the TPM, %d by the policy check, %d by "
 		      "parsing\n", s.blob_len, (unsigned long long)(testutil_mono_ms() - t0), counts[0], counts[1], counts[2]);
@@ -868,7 +868,7 @@ static void interposer_is_detected(void)
 	u.s = &s;
 	log = testutil_capture_log(do_unseal, &u, &r);
 	assert_int_equal(r, -EREMOTEIO);
-	assert_string_equal(u.why, "TPM response failed authentication");
+	assert_string_equal(u.why.text, "TPM response failed authentication");
 	assert_non_null(strstr(log, "the response failed its HMAC check although the SRK matches"));
 	assert_memory_not_equal(u.buf, secret, sizeof(secret));
 	free(log);

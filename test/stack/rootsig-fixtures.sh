@@ -17,43 +17,16 @@
 #   trusted/                  a trust directory: ec, rsa, ec-future, plus a
 #                             duplicate, junk and non-certificate entries
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../../keys/selfsign.sh"
 
 out=$(realpath -m "${1:?usage: $0 DIR}")
 tmp=$(mktemp -d "${out%/}.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-cat >openssl.cnf <<CNF
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-[ca]
-default_ca = test
-[test]
-database = ./db/index.txt
-new_certs_dir = ./db
-serial = ./db/serial
-default_md = sha256
-policy = policy
-unique_subject = no
-email_in_dn = no
-copy_extensions = none
-[policy]
-commonName = supplied
-[ext]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-subjectKeyIdentifier = hash
-CNF
-
 # cert NAME KEYFILE CN SERIAL START END: self-signed DER certificate.
 cert() {
-	rm -rf db && mkdir db && : >db/index.txt && echo "$4" >db/serial
-	openssl req -config openssl.cnf -new -key "$2" -subj "/CN=$3" -out "$1.csr"
-	openssl ca -batch -config openssl.cnf -selfsign -notext -keyfile "$2" \
-		-in "$1.csr" -startdate "$5" -enddate "$6" -extensions ext \
-		-out "$1.crt" 2>ca.log || { cat ca.log >&2; exit 1; }
+	selfsign_cert "$2" "$3" leaf_ext "$5" "$6" "$1.crt" "$4" || exit 1
 	openssl x509 -in "$1.crt" -outform DER -out "$1.der"
 }
 ec() { openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"; }
@@ -119,5 +92,4 @@ cat ec.der roothash >trusted/trailing.der
 echo "not a certificate, and not named *.der" >trusted/README
 cp rogue.der trusted/.hidden.der
 
-rm -f ./*.csr ca.log openssl.cnf && rm -rf db
 rm -rf "$out" && mv "$tmp" "$out" && trap - EXIT

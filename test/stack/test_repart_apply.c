@@ -36,7 +36,9 @@
 #include <cmocka.h>
 
 #include "log.h"
-#include "repart.h"
+#include "repart_apply.h"
+#include "repart_conf.h"
+#include "repart_plan.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -233,10 +235,11 @@ static void gpt_restore(const char *path, uint64_t size, const struct gpt_bytes 
 
 static size_t load_defs(struct repart_def *defs, size_t max)
 {
+	struct reason why = { "" };
 	size_t n = 0;
 
-	if (repart_load_dir(DEFS_DIR, defs, max, &n) != 0)
-		fail_msg("cannot load %s (run from the top of the tree: make lib-unit-test)", DEFS_DIR);
+	if (repart_load_dir(DEFS_DIR, defs, max, &n, &why) != 0)
+		fail_msg("cannot load %s: %s (run from the top of the tree: make lib-unit-test)", DEFS_DIR, why.text);
 	return n;
 }
 
@@ -245,13 +248,13 @@ static size_t plan_disk(const char *disk, const struct repart_def *defs, size_t 
 			size_t *n_parts, struct repart_new *out, int *err)
 {
 	struct repart_geometry geo;
-	char why[256] = "";
+	struct reason why = { "" };
 	size_t n = 0;
 
 	assert_int_equal(repart_disk_read(disk, &geo, parts, 32, n_parts), 0);
-	*err = repart_plan(parts, *n_parts, &geo, defs, n_defs, out, 16, &n, why, sizeof(why));
+	*err = repart_plan(parts, *n_parts, &geo, defs, n_defs, out, 16, &n, &why);
 	if (*err && *err != -ENOSPC)
-		fail_msg("plan: %d %s", *err, why);
+		fail_msg("plan: %d %s", *err, why.text);
 	return n;
 }
 
@@ -407,7 +410,7 @@ static void first_boot_on_the_test_image(void)
 	gpt_save(img, GiB, &g0);
 	assert_int_equal(repart_apply(img, again, 0), 0);
 	/* A sound table: sync writes nothing either. */
-	assert_int_equal(repart_sync(img), 0);
+	assert_int_equal(repart_mend_and_tell_kernel(img), 0);
 	gpt_save(img, GiB, &g1);
 	assert_memory_equal(&g0, &g1, sizeof(g0));
 }
@@ -440,9 +443,9 @@ static void same_image_same_table(void)
  * libfdisk writes backup entries, backup header, primary entries, primary
  * header, protective MBR.  A power cut after any of these leaves a disk
  * that libfdisk and libblkid see as the old table or the new one; after
- * repart_sync() (which the kernel needs: it does not fall back to the
- * backup) and, on the old table, a second run, the disk holds exactly the
- * table of an uninterrupted run.
+ * repart_mend_and_tell_kernel() (which the kernel needs: it does not fall
+ * back to the backup) and, on the old table, a second run, the disk holds
+ * exactly the table of an uninterrupted run.
  */
 static void power_cut_at_every_step(void)
 {
@@ -489,7 +492,7 @@ static void power_cut_at_every_step(void)
 		assert_int_equal(blkid_labels(img, labels, 16), sees_new ? 10 : 4);
 
 		/* The next boot: sync (repairs a half-written copy), then repart. */
-		assert_int_equal(repart_sync(img), 0);
+		assert_int_equal(repart_mend_and_tell_kernel(img), 0);
 		n = plan_disk(img, defs, n_defs, parts, &n_parts, out, &err);
 		if (sees_new) {
 			assert_int_equal(n, 0);
@@ -548,7 +551,7 @@ static void image_on_a_larger_disk(void)
 	n = plan_disk(img, defs, n_defs, parts, &n_parts, out, &err);
 	assert_int_equal(repart_apply(img, out, n), 0);
 	assert_int_equal(truncate(img, 2 * GiB), 0);
-	assert_int_equal(repart_sync(img), 0);
+	assert_int_equal(repart_mend_and_tell_kernel(img), 0);
 	{
 		uint8_t hdr[SECTOR];
 
@@ -664,7 +667,7 @@ static void not_a_gpt_disk(void)
 	/* A GPT without partitions: the image's partitions must exist. */
 	assert_int_equal(repart_disk_read(img, &geo, parts, 4, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(repart_plan(parts, 0, &geo, defs, n_defs, out, 16, &n, (char[128]){ 0 }, 128), -ENOENT);
+	assert_int_equal(repart_plan(parts, 0, &geo, defs, n_defs, out, 16, &n, &(struct reason){ "" }), -ENOENT);
 	assert_string_equal(geo.disk_guid, DISK_GUID);
 	assert_int_equal(geo.max_partitions, 128);
 	/* libfdisk writes its aligned first LBA into a header it creates (sgdisk writes 34). */
@@ -753,7 +756,7 @@ static void kernel_learns_new_partitions(void)
 		usleep(10000);
 	if (sysfs_u64(dev, 4, "start") == UINT64_MAX)
 		print_message("this kernel did not read the GPT of %s\n", dev);
-	assert_int_equal(repart_sync(dev), 0);
+	assert_int_equal(repart_mend_and_tell_kernel(dev), 0);
 	for (size_t i = 0; i < 4; i++) {
 		assert_int_equal(sysfs_u64(dev, slot_a[i].number, "start"), slot_a[i].start / SECTOR);
 		assert_int_equal(sysfs_u64(dev, slot_a[i].number, "size"), slot_a[i].size / SECTOR);
@@ -774,7 +777,7 @@ static void kernel_learns_new_partitions(void)
 
 	/* The kernel already has them: a second apply of the same plan is stale, not a double add. */
 	assert_int_equal(repart_apply(dev, out, n), -ESTALE);
-	assert_int_equal(repart_sync(dev), 0);
+	assert_int_equal(repart_mend_and_tell_kernel(dev), 0);
 	n = plan_disk(dev, defs, n_defs, parts, &n_parts, out, &err);
 	assert_int_equal(n, 0);
 	close(TAKE_FD(loop));

@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "boot.h"
+#include "refusals.h"
+#include "states.h"
 #include "log.h"
 #include "testutil.h"
 
@@ -72,14 +74,31 @@ static void refusal_keeps_the_first(void)
 
 	memset(&b, 0, sizeof(b));
 	b.current = ST_VERIFY_ROOT;
-	assert_int_equal(boot_refuse(&b, "sig-bad", "/dev/vda3", -EBADMSG, "signature does not verify"),
+	assert_int_equal(boot_refuse(&b, REFUSE_SIG_BAD, "/dev/vda3", -EBADMSG, "signature does not verify"),
 			 ST_FAILED);
 	b.current = ST_FAILED;
-	assert_int_equal(boot_refuse(&b, "later", "x", 0, "y"), ST_FAILED);
-	assert_string_equal(b.refusal.id, "sig-bad");
+	assert_int_equal(boot_refuse(&b, REFUSE_INTERNAL, "x", 0, "y"), ST_FAILED);
+	assert_int_equal(b.refusal.id, REFUSE_SIG_BAD);
+	assert_string_equal(refusal_name(b.refusal.id), "sig-bad");
 	assert_int_equal(b.refusal.state, ST_VERIFY_ROOT);
 	assert_string_equal(b.refusal.object, "/dev/vda3");
 	assert_string_equal(b.refusal.reason, "signature does not verify: Bad message");
+}
+
+/* Every identifier has a name and advice, and the names are unique. */
+static void refusal_table_is_complete(void)
+{
+	assert_null(refusal_name(REFUSE_NONE));
+	for (int i = REFUSE_NONE + 1; i < REFUSE__COUNT; i++) {
+		const char *name = refusal_name(i);
+
+		assert_non_null(name);
+		assert_true(strlen(name) > 0);
+		assert_non_null(refusal_advice(i));
+		assert_true(strlen(refusal_advice(i)) > 0);
+		for (int j = REFUSE_NONE + 1; j < i; j++)
+			assert_string_not_equal(refusal_name(j), name);
+	}
 }
 
 int main(void)
@@ -91,6 +110,7 @@ int main(void)
 		T(failure_ends_in_halt),
 		T(names_are_the_documented_ones),
 		T(refusal_keeps_the_first),
+		T(refusal_table_is_complete),
 	};
 
 	log_set_max_level(LOG_CRIT);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lib/rootsig against real openssl output: the fixtures are made by
- * test/libs/rootsig-fixtures.sh (the way tools/mkdisk.sh signs) into the
+ * test/stack/rootsig-fixtures.sh (the way tools/mkdisk.sh signs) into the
  * directory named by $RAMPART_TEST_FIXTURES or argv[1].
  *
  * Built static with musl (the libraries exist only there), UBSan in trap
@@ -113,12 +113,12 @@ static char *make_doc(const char *hash, const uint8_t *der, size_t der_len, cons
 }
 
 /* Parses @doc (as a string) and verifies it against @ts; returns the first error. */
-static int check(const char *doc, const struct trust_store *ts, const char **why)
+static int check(const char *doc, const struct trust_store *ts, struct reason *why)
 {
 	struct root_signature s;
 	int r;
 
-	*why = NULL;
+	why->text[0] = '\0';
 	r = rootsig_parse(doc, strlen(doc), &s, why);
 	if (r < 0)
 		return r;
@@ -127,14 +127,14 @@ static int check(const char *doc, const struct trust_store *ts, const char **why
 	return r;
 }
 
-static int check_file(const char *name, const char *const *certs, const char **why)
+static int check_file(const char *name, const char *const *certs, struct reason *why)
 {
 	struct blob doc = load(name);
 	struct trust_store *ts = store_of(certs);
 	struct root_signature s;
 	int r;
 
-	*why = NULL;
+	why->text[0] = '\0';
 	r = rootsig_parse(doc.p, doc.len, &s, why);
 	if (r == 0) {
 		r = rootsig_verify(&s, ts, why);
@@ -145,12 +145,12 @@ static int check_file(const char *name, const char *const *certs, const char **w
 	return r;
 }
 
-static int parse_str(const char *doc, const char **why)
+static int parse_str(const char *doc, struct reason *why)
 {
 	struct root_signature s;
 	int r;
 
-	*why = NULL;
+	why->text[0] = '\0';
 	r = rootsig_parse(doc, strlen(doc), &s, why);
 	rootsig_free(&s);
 	return r;
@@ -167,19 +167,19 @@ static void good_ec_document_verifies(void)
 	struct blob doc = load("ec.doc"), hash = load("roothash");
 	struct trust_store *ts = store_of(EC);
 	struct root_signature s;
-	const char *why = NULL;
+	struct reason why = { "" };
 	char fpr[65], got[65];
 
 	assert_int_equal(doc.len % 4096, 0);
 	assert_int_equal(rootsig_parse(doc.p, doc.len, &s, &why), 0);
-	assert_null(why);
+	assert_string_equal(why.text, "");
 	assert_string_equal(s.root_hash_hex, (char *)hash.p);
 	assert_int_equal(s.root_hash_len, 32);
 	fingerprint_of("ec.der", fpr);
 	hexify(s.cert_fingerprint, 32, got);
 	assert_string_equal(got, fpr);
 	assert_int_equal(rootsig_verify(&s, ts, &why), 0);
-	assert_null(why);
+	assert_string_equal(why.text, "");
 	rootsig_free(&s);
 	rootsig_free(&s); /* harmless twice */
 	trust_store_free(ts);
@@ -197,13 +197,13 @@ static void good_documents_of_every_kind_verify(void)
 		"ec-sha384.doc", "rsa-sha512.doc",
 		"ec-long.doc",    /* 512-bit root hash */
 	};
-	const char *why;
+	struct reason why = { "" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
 		int r = check_file(docs[i], ALL, &why);
 
 		if (r != 0)
-			fail_msg("%s: %d (%s)", docs[i], r, why);
+			fail_msg("%s: %d (%s)", docs[i], r, why.text);
 	}
 }
 
@@ -211,7 +211,7 @@ static void long_root_hash(void)
 {
 	struct blob doc = load("ec-long.doc"), hash = load("roothash-long");
 	struct root_signature s;
-	const char *why;
+	struct reason why = { "" };
 
 	assert_int_equal(rootsig_parse(doc.p, doc.len, &s, &why), 0);
 	assert_int_equal(s.root_hash_len, 64);
@@ -226,7 +226,7 @@ static void field_order_whitespace_and_extra_fields(void)
 	struct blob ec = load("ec.doc");
 	struct trust_store *ts = store_of(EC);
 	struct root_signature s;
-	const char *why;
+	struct reason why = { "" };
 	char fpr[65], *b64, *doc;
 	int r;
 
@@ -241,7 +241,7 @@ static void field_order_whitespace_and_extra_fields(void)
 			     s.root_hash_hex, fpr, b64) > 0);
 	r = check(doc, ts, &why);
 	if (r != 0)
-		fail_msg("%d (%s)", r, why);
+		fail_msg("%d (%s)", r, why.text);
 	free(doc);
 	rootsig_free(&s);
 	trust_store_free(ts);
@@ -254,7 +254,7 @@ static void content_after_first_nul_is_ignored(void)
 	struct trust_store *ts = store_of(EC);
 	struct root_signature s;
 	size_t n = strlen((char *)doc.p);
-	const char *why;
+	struct reason why = { "" };
 
 	assert_true(n + 2 < doc.len);
 	memset(doc.p + n + 1, 'x', doc.len - n - 1);
@@ -269,11 +269,11 @@ static void content_after_first_nul_is_ignored(void)
 
 static void fingerprint_not_in_store(void)
 {
-	const char *why;
+	struct reason why = { "" };
 	static const char *const no_ec[] = { "rsa.der", "ec-future.der", NULL };
 
 	assert_int_equal(check_file("ec.doc", RSA, &why), -ENOKEY);
-	assert_string_equal(why, "no trusted certificate has this fingerprint");
+	assert_string_equal(why.text, "no trusted certificate has this fingerprint");
 	/* Same key, other certificate: the fingerprint names a certificate, not a key. */
 	assert_int_equal(check_file("ec.doc", no_ec, &why), -ENOKEY);
 	assert_int_equal(check_file("rogue.doc", ALL, &why), -ENOKEY);
@@ -282,7 +282,7 @@ static void fingerprint_not_in_store(void)
 static void trust_is_the_store(void)
 {
 	static const char *const rogue[] = { "rogue.der", NULL };
-	const char *why;
+	struct reason why = { "" };
 
 	/* A rogue certificate in the store is trusted: the store is the policy. */
 	assert_int_equal(check_file("rogue.doc", rogue, &why), 0);
@@ -294,7 +294,7 @@ static void signed_by_another_key(void)
 	struct blob ec = load("ec.doc");
 	struct trust_store *ts = store_of(with_rogue);
 	struct root_signature s;
-	const char *why;
+	struct reason why = { "" };
 	char rogue_fpr[65], *doc;
 
 	/* Signed by ec, claims the (trusted) rogue certificate. */
@@ -302,7 +302,7 @@ static void signed_by_another_key(void)
 	fingerprint_of("rogue.der", rogue_fpr);
 	doc = make_doc(s.root_hash_hex, s.pkcs7, s.pkcs7_len, rogue_fpr);
 	assert_int_equal(check(doc, ts, &why), -EKEYREJECTED);
-	assert_string_equal(why, "PKCS#7 signer is not the certificate with this fingerprint");
+	assert_string_equal(why.text, "PKCS#7 signer is not the certificate with this fingerprint");
 	free(doc);
 	rootsig_free(&s);
 	trust_store_free(ts);
@@ -310,7 +310,7 @@ static void signed_by_another_key(void)
 
 	/* Names ec's fingerprint, issuer and serial, but signed with another key. */
 	assert_int_equal(check_file("impostor.doc", EC, &why), -EKEYREJECTED);
-	assert_string_equal(why, "signature does not verify");
+	assert_string_equal(why.text, "signature does not verify");
 }
 
 static void root_hash_changed(void)
@@ -321,7 +321,7 @@ static void root_hash_changed(void)
 		struct blob b = load(docs[i]);
 		struct trust_store *ts = store_of(ALL);
 		struct root_signature s;
-		const char *why;
+		struct reason why = { "" };
 		char fpr[65], *doc;
 
 		assert_int_equal(rootsig_parse(b.p, b.len, &s, &why), 0);
@@ -333,7 +333,7 @@ static void root_hash_changed(void)
 			hash[pos] = hash[pos] == '0' ? '1' : '0';
 			doc = make_doc(hash, s.pkcs7, s.pkcs7_len, fpr);
 			assert_int_equal(check(doc, ts, &why), -EKEYREJECTED);
-			assert_string_equal(why, "signature does not verify");
+			assert_string_equal(why.text, "signature does not verify");
 			free(doc);
 		}
 		/* The re-serialised original still verifies: only the hash made the difference. */
@@ -351,7 +351,7 @@ static void signature_damaged(void)
 	struct blob b = load("ec-nocert.doc");
 	struct trust_store *ts = store_of(EC);
 	struct root_signature s;
-	const char *why;
+	struct reason why = { "" };
 	char fpr[65], *doc;
 
 	assert_int_equal(rootsig_parse(b.p, b.len, &s, &why), 0);
@@ -363,14 +363,14 @@ static void signature_damaged(void)
 	free(doc);
 	doc = make_doc(s.root_hash_hex, s.pkcs7, s.pkcs7_len / 2, fpr);
 	assert_int_equal(check(doc, ts, &why), -EBADMSG);
-	assert_string_equal(why, "malformed PKCS#7 (or one with signed attributes)");
+	assert_string_equal(why.text, "malformed PKCS#7 (or one with signed attributes)");
 	free(doc);
 
 	/* Last byte of the ECDSA signature value changed: well formed, wrong. */
 	s.pkcs7[s.pkcs7_len - 1] ^= 1;
 	doc = make_doc(s.root_hash_hex, s.pkcs7, s.pkcs7_len, fpr);
 	assert_int_equal(check(doc, ts, &why), -EKEYREJECTED);
-	assert_string_equal(why, "signature does not verify");
+	assert_string_equal(why.text, "signature does not verify");
 	free(doc);
 
 	/* Trailing byte after the DER. */
@@ -408,11 +408,11 @@ static void pkcs7_variants(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const char *why;
+		struct reason why = { "" };
 		int r = check_file(cases[i].doc, ALL, &why);
 
-		if (r != -EBADMSG || strcmp(why, cases[i].why) != 0)
-			fail_msg("%s: %d (%s), expected -EBADMSG (%s)", cases[i].doc, r, why, cases[i].why);
+		if (r != -EBADMSG || strcmp(why.text, cases[i].why) != 0)
+			fail_msg("%s: %d (%s), expected -EBADMSG (%s)", cases[i].doc, r, why.text, cases[i].why);
 	}
 }
 
@@ -427,11 +427,11 @@ static void pkcs7_variants(void)
 
 static void expect_parse(const char *doc, int err, const char *reason)
 {
-	const char *why;
+	struct reason why = { "" };
 	int r = parse_str(doc, &why);
 
-	if (r != err || (reason && (!why || strcmp(why, reason) != 0)))
-		fail_msg("%.80s: %d (%s), expected %d (%s)", doc, r, why ? why : "-", err,
+	if (r != err || (reason && (strcmp(why.text, reason) != 0)))
+		fail_msg("%.80s: %d (%s), expected %d (%s)", doc, r, reason_or(&why, "-"), err,
 			 reason ? reason : "-");
 }
 
@@ -447,11 +447,11 @@ static void not_json(void)
 
 	expect_parse(GOOD, 0, NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
-		const char *why;
+		struct reason why = { "" };
 		int r = parse_str(docs[i], &why);
 
-		if (r != -EBADMSG || !why || strncmp(why, "not ", 4) != 0)
-			fail_msg("%s: %d (%s)", docs[i], r, why ? why : "-");
+		if (r != -EBADMSG || strncmp(why.text, "not ", 4) != 0)
+			fail_msg("%s: %d (%s)", docs[i], r, reason_or(&why, "-"));
 	}
 	expect_parse("{\"a\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}", -EBADMSG, "not JSON (nested too deeply)");
 	expect_parse("{", -EBADMSG, "not JSON (the document ends early)");
@@ -558,10 +558,10 @@ static void sizes_empty_and_nul(void)
 {
 	uint8_t zeros[8192] = { 0 };
 	struct root_signature s;
-	const char *why;
+	struct reason why = { "" };
 
 	assert_int_equal(rootsig_parse("", 0, &s, &why), -ENODATA);
-	assert_string_equal(why, "no document (empty, or only NUL bytes)");
+	assert_string_equal(why.text, "no document (empty, or only NUL bytes)");
 	assert_int_equal(rootsig_parse(NULL, 0, &s, &why), -ENODATA);
 	assert_int_equal(rootsig_parse(NULL, 100, &s, NULL), -ENODATA);
 	assert_int_equal(rootsig_parse(zeros, sizeof(zeros), &s, &why), -ENODATA);
@@ -576,13 +576,13 @@ static void size_limit(void)
 	size_t big = 1024 * 1024;
 	char *buf = malloc(big);
 	struct root_signature s;
-	const char *why;
+	struct reason why = { "" };
 	size_t n;
 
 	/* A MiB of 'a' and no NUL anywhere. */
 	memset(buf, 'a', big);
 	assert_int_equal(rootsig_parse(buf, big, &s, &why), -EFBIG);
-	assert_string_equal(why, "document larger than 64 KiB");
+	assert_string_equal(why.text, "document larger than 64 KiB");
 	assert_int_equal(rootsig_parse(buf, ROOTSIG_DOC_MAX + 1, &s, &why), -EFBIG);
 	assert_int_equal(rootsig_parse(buf, ROOTSIG_DOC_MAX, &s, &why), -EBADMSG);
 	buf[ROOTSIG_DOC_MAX] = '\0';
@@ -615,7 +615,7 @@ static void random_garbage(void)
 	size_t big = 1024 * 1024;
 	uint8_t *buf = malloc(big);
 	struct root_signature s;
-	const char *why;
+	struct reason why = { "" };
 
 	for (int round = 0; round < 3; round++) {
 		for (size_t i = 0; i < big; i++)
@@ -640,7 +640,7 @@ static void uuids(void)
 {
 	struct blob doc = load("ec.doc"), long_doc = load("ec-long.doc");
 	struct root_signature s, l;
-	const char *why;
+	struct reason why = { "" };
 	/* ea68d93e1f03cb38cc73f33881bad8f5 a7b5312d5f697cb87583f67807121db0 */
 	const char *root = "ea68d93e-1f03-cb38-cc73-f33881bad8f5";
 	const char *verity = "a7b5312d-5f69-7cb8-7583-f67807121db0";
@@ -653,9 +653,9 @@ static void uuids(void)
 					     "A7b5312D-5F69-7cb8-7583-F67807121DB0", &why), 0);
 
 	assert_int_equal(rootsig_check_uuids(&s, verity, root, &why), -EBADMSG);
-	assert_string_equal(why, "root partition UUID is not the first 128 bits of the root hash");
+	assert_string_equal(why.text, "root partition UUID is not the first 128 bits of the root hash");
 	assert_int_equal(rootsig_check_uuids(&s, root, root, &why), -EBADMSG);
-	assert_string_equal(why, "verity partition UUID is not the last 128 bits of the root hash");
+	assert_string_equal(why.text, "verity partition UUID is not the last 128 bits of the root hash");
 	assert_int_equal(rootsig_check_uuids(&s, "ea68d93e-1f03-cb38-cc73-f33881bad8f4", verity, &why), -EBADMSG);
 
 	static const char *const bad[] = {
@@ -666,9 +666,9 @@ static void uuids(void)
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_int_equal(rootsig_check_uuids(&s, bad[i], verity, &why), -EINVAL);
-		assert_string_equal(why, "root partition UUID is malformed");
+		assert_string_equal(why.text, "root partition UUID is malformed");
 		assert_int_equal(rootsig_check_uuids(&s, root, bad[i], &why), -EINVAL);
-		assert_string_equal(why, "verity partition UUID is malformed");
+		assert_string_equal(why.text, "verity partition UUID is malformed");
 	}
 	assert_int_equal(rootsig_check_uuids(&s, NULL, verity, &why), -EINVAL);
 
@@ -706,7 +706,7 @@ static void store_from_directory(void)
 	struct load_args a = { NULL, dir };
 	struct blob doc = load("rsa.doc");
 	struct root_signature s;
-	const char *why;
+	struct reason why = { "" };
 	char *log;
 	int r;
 
@@ -824,7 +824,7 @@ static void fuzz_one(const char *name, const char *cert_name, int rounds, int *v
 	struct original o = { .name = name };
 	size_t content = strlen((char *)doc.p);
 	uint8_t *m = malloc(doc.len);
-	const char *why;
+	struct reason why = { "" };
 
 	assert_int_equal(rootsig_parse(doc.p, doc.len, &o.s, &why), 0);
 	assert_int_equal(rootsig_verify(&o.s, ts, &why), 0);

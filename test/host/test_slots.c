@@ -66,6 +66,24 @@ static void roles_from_types(void **state)
 	assert_string_equal(gpt_type_of_role(ROLE_TMP), GPT_TYPE_TMP);
 }
 
+static void partition_device_nodes(void **state)
+{
+	char node[16];
+
+	(void)state;
+	assert_int_equal(partition_devnode(node, sizeof(node), "/dev/vda", 2), 0);
+	assert_string_equal(node, "/dev/vda2");
+	assert_int_equal(partition_devnode(node, sizeof(node), "/dev/nvme0n1", 12), 0);
+	assert_string_equal(node, "/dev/nvme0n1p12");
+	assert_int_equal(partition_devnode(node, sizeof(node), "mmcblk0", 1), 0);
+	assert_string_equal(node, "mmcblk0p1");
+	assert_int_equal(partition_devnode(node, sizeof(node), "sda", 3), 0);
+	assert_string_equal(node, "sda3");
+	assert_int_equal(partition_devnode(node, sizeof(node), "/dev/nvme0n1", 123), -ENAMETOOLONG);
+	assert_int_equal(partition_devnode(node, sizeof(node), "", 1), -EINVAL);
+	assert_int_equal(partition_devnode(node, sizeof(node), "/dev/vda", 0), -EINVAL);
+}
+
 static void newest_version_first(void **state)
 {
 	struct slot s[SLOTS_MAX];
@@ -181,6 +199,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(roles_from_types, reset),
+		cmocka_unit_test(partition_device_nodes),
 		cmocka_unit_test_setup(newest_version_first, reset),
 		cmocka_unit_test_setup(other_disks_are_never_candidates, reset),
 		cmocka_unit_test_setup(empty_slot_skipped, reset),

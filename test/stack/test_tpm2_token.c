@@ -90,12 +90,12 @@ static char *token(const char *type, const char *slots, const char *blob, const 
 static void expect(const char *json, int err, const char *reason)
 {
 	struct tpm2_sealed s;
-	const char *why = NULL;
+	struct reason why = { "" };
 	int slot = -1, r;
 
 	r = tpm2_token_parse(json, &s, &slot, &why);
 	if (r != err)
-		fail_msg("%s\n  parsed as %d (%s), expected %d", json, r, why ? why : "-", err);
+		fail_msg("%s\n  parsed as %d (%s), expected %d", json, r, reason_or(&why, "-"), err);
 	if (err == 0) {
 		assert_non_null(s.blob);
 		tpm2_sealed_free(&s);
@@ -103,8 +103,8 @@ static void expect(const char *json, int err, const char *reason)
 	}
 	assert_null(s.blob);
 	assert_null(s.srk);
-	if (reason && (!why || strcmp(why, reason) != 0))
-		fail_msg("%s\n  reason \"%s\", expected \"%s\"", json, why ? why : "-", reason);
+	if (reason && (strcmp(why.text, reason) != 0))
+		fail_msg("%s\n  reason \"%s\", expected \"%s\"", json, reason_or(&why, "-"), reason);
 }
 
 static void expect_fields(const char *type, const char *slots, const char *blob, const char *pcrs,
@@ -122,7 +122,7 @@ static void expect_fields(const char *type, const char *slots, const char *blob,
 static void systemd_token_parses(void)
 {
 	struct tpm2_sealed s;
-	const char *why = NULL;
+	struct reason why = { "" };
 	int slot = -1;
 
 	assert_int_equal(tpm2_token_parse(systemd_token, &s, &slot, &why), 0);
@@ -195,7 +195,7 @@ static void round_trip(void)
 
 	for (int round = 0; round < 64; round++) {
 		struct tpm2_sealed back;
-		const char *why;
+		struct reason why = { "" };
 		char *json;
 		int slot;
 
@@ -379,7 +379,7 @@ static void garbage(void)
 	for (int round = 0; round < 5000; round++) {
 		char *m = strdup(json);
 		struct tpm2_sealed s;
-		const char *why;
+		struct reason why = { "" };
 
 		for (int e = 0; e < 1 + round % 3; e++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;

@@ -32,7 +32,7 @@
  * these four see every allocation made in the process: realloc counts
  * only when it starts a new block.  A weak __real_malloc cannot make the
  * wrapping optional: nothing would then pull musl's malloc out of libc.a,
- * hence test/libs.mk links every test with --wrap.
+ * hence test/stack.mk links every test with --wrap.
  */
 void *__real_malloc(size_t n);
 void *__real_realloc(void *p, size_t n);

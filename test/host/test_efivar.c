@@ -56,17 +56,6 @@ static void rejects_malformed(void **state)
 	assert_int_equal(efivar_decode_uuid(buf, n - 1, out), -EBADMSG); /* odd length */
 }
 
-static void uuid_syntax(void **state)
-{
-	(void)state;
-	assert_true(uuid_is_valid("485c5e55-0c67-44db-8fa6-32487250ba4d"));
-	assert_true(uuid_is_valid("485C5E55-0C67-44DB-8FA6-32487250BA4D"));
-	assert_false(uuid_is_valid("485c5e55-0c67-44db-8fa6-32487250ba4"));
-	assert_false(uuid_is_valid("485c5e55-0c67-44db-8fa6-32487250ba4dd"));
-	assert_false(uuid_is_valid("485c5e550c6744db8fa632487250ba4d"));
-	assert_false(uuid_is_valid(""));
-}
-
 static void one_byte_variables(void **state)
 {
 	const uint8_t on[] = { 6, 0, 0, 0, 1 }, off[] = { 6, 0, 0, 0, 0 }, longer[] = { 6, 0, 0, 0, 1, 0 };
@@ -86,7 +75,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decodes_stub_value),
 		cmocka_unit_test(rejects_malformed),
-		cmocka_unit_test(uuid_syntax),
 		cmocka_unit_test(one_byte_variables),
 	};
 

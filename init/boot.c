@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* The services every state may call: see init/boot.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "log.h"
+
+int boot_refuse(struct boot *b, enum refusal_id id, const char *object, int err, const char *fmt, ...)
+{
+	struct refusal *r = &b->refusal;
+	va_list ap;
+	int n;
+
+	if (r->id)
+		return ST_FAILED;
+	r->id = id;
+	r->state = b->current;
+	snprintf(r->object, sizeof(r->object), "%s", object);
+	va_start(ap, fmt);
+	n = vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+	if (err && n >= 0 && (size_t)n < sizeof(r->reason))
+		snprintf(r->reason + n, sizeof(r->reason) - (size_t)n, ": %s", strerror(err < 0 ? -err : err));
+	log_error("refused [%s] %s: %s", refusal_name(r->id), r->object, r->reason);
+	return ST_FAILED;
+}
+
+void test_stop(const struct boot *b, const char *step)
+{
+	if (strcmp(b->opts.test_stop, step) != 0)
+		return;
+	/* No sync, no clean-up: the harness kills the machine on this line. */
+	log_notice("test-stop: stopped at %s (rampart.test-stop=)", step);
+	for (;;)
+		pause();
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <mbedtls/sha256.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "encoding.h"
+#include "lock.h"
+#include "log.h"
+#include "paths.h"
+#include "tpm2.h"
+#include "util.h"
+
+#define MEASUREMENT_LOG RAMPART_RUN_DIR "/measurements.log"
+/*
+ * What rampart extends PCR 7 with when it leaves the initrd (or opens a
+ * debug shell): sha256 of this string.  Documented in the README.
+ */
+#define LOCK_EVENT "rampart: initrd done, volume key locked"
+
+int boot_tpm_open(struct boot *b)
+{
+	return b->storage.tpm ? 0 : tpm2_open(&b->storage.tpm, TPM2_DEVICE_TCTI);
+}
+
+void boot_tpm_release(struct boot *b)
+{
+	tpm2_close(b->storage.tpm);
+	b->storage.tpm = NULL;
+	tpm2_sealed_free(&b->storage.sealed);
+}
+
+static void measurement_log(const uint8_t digest[32], const char *what)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char h[65];
+
+	mkdir(RAMPART_RUN_DIR, 0755);
+	f = fopen(MEASUREMENT_LOG, "ae");
+	if (!f) {
+		log_warning("cannot write %s: %s", MEASUREMENT_LOG, strerror(errno));
+		return;
+	}
+	hex_encode(h, digest, 32);
+	fprintf(f, "%d sha256 %s %s\n", SEAL_PCR, h, what);
+}
+
+int pcr7_lock(struct boot *b)
+{
+	uint8_t before[32], after[32], expected[32], event[32], probe[32];
+	uint8_t buf[64];
+	size_t len = sizeof(probe);
+	struct reason why = { "" };
+	int r;
+
+	/* Nothing after this point needs the secret. */
+	explicit_wipe(b->storage.secret, sizeof(b->storage.secret));
+	b->storage.have_secret = 0;
+	if (b->storage.pcr7_extended)
+		return 0;
+	/* Even when nothing was unsealed in this boot: still close the door. */
+	r = boot_tpm_open(b);
+	if (r < 0)
+		return r;
+	mbedtls_sha256((const unsigned char *)LOCK_EVENT, strlen(LOCK_EVENT), event, 0);
+	r = tpm2_pcr_read(b->storage.tpm, SEAL_PCR, before);
+	if (r >= 0)
+		r = tpm2_pcr_extend_event(b->storage.tpm, SEAL_PCR, LOCK_EVENT, strlen(LOCK_EVENT));
+	if (r >= 0)
+		r = tpm2_pcr_read(b->storage.tpm, SEAL_PCR, after);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot extend PCR %d", SEAL_PCR);
+	measurement_log(event, LOCK_EVENT);
+	hex_encode(b->storage.pcr7_before, before, 32);
+	hex_encode(b->storage.pcr7_after, after, 32);
+
+	/* new = sha256(old || event): check the TPM did what we asked. */
+	memcpy(buf, before, 32);
+	memcpy(buf + 32, event, 32);
+	mbedtls_sha256(buf, sizeof(buf), expected, 0);
+	if (memcmp(expected, after, 32) != 0)
+		return log_errno(LOG_ERR, EIO, "PCR %d did not change as extended", SEAL_PCR);
+
+	if (b->storage.sealed.blob) {
+		r = tpm2_unseal(b->storage.tpm, &b->storage.sealed, probe, &len, &why);
+		explicit_wipe(probe, sizeof(probe));
+		if (r != -EPERM)
+			return log_errno(LOG_ERR, EPERM, "the secret can still be unsealed after extending PCR %d (%s)",
+					 SEAL_PCR, r == 0 ? "unsealed" : reason_or(&why, "unexpected error"));
+	}
+	b->storage.pcr7_extended = 1;
+	log_info("lock: PCR %d extended (%.16s... -> %.16s...); the volume secret cannot be unsealed again",
+		 SEAL_PCR, b->storage.pcr7_before, b->storage.pcr7_after);
+	return 0;
+}
