@@ -123,7 +123,7 @@ test: host-deps
 # ---- boot artefacts -----------------------------------------------------------
 
 # The kernel: Debian's signed image, unpacked in the cache; this file names it.
-$(BUILD)/kernel.dir: tools/kernel.sh | host-deps
+$(BUILD)/kernel.dir: tools/kernel.sh tools/lib.sh | host-deps
 	@mkdir -p $(BUILD)
 	tools/kernel.sh > $@.tmp && mv $@.tmp $@
 KERNEL_DIR = $(shell cat $(BUILD)/kernel.dir)
@@ -133,7 +133,7 @@ $(KEYDIR)/db.crt $(KEYDIR)/image.der:
 $(ROGUE_KEYDIR)/db.crt:
 	keys/make-keys.sh $(ROGUE_KEYDIR)
 
-$(BUILD)/ovmf/vars.fd: $(KEYDIR)/db.crt tools/ovmf-vars.sh
+$(BUILD)/ovmf/vars.fd: $(KEYDIR)/db.crt tools/ovmf-vars.sh tools/lib.sh
 	@mkdir -p $(dir $@)
 	tools/ovmf-vars.sh $(KEYDIR) $@
 
@@ -183,29 +183,32 @@ $(BUILD)/uki/%.efi: uki/cmdline.% $(BUILD)/initramfs.zst $(KEYDIR)/db.crt uki/bu
 		--key $(KEYDIR)/db.key --cert $(KEYDIR)/db.crt --out $@
 
 # The test OS carries rampart's binary for its try-unseal check.
-$(BUILD)/images/root-%.erofs: tools/mkroot.sh tools/testos/init $(BUILD)/init
+$(BUILD)/images/root-%.erofs: tools/mkroot.sh tools/lib.sh tools/testos/init $(BUILD)/init
 	@mkdir -p $(dir $@)
 	RAMPART_TOOL=$(abspath $(BUILD)/init) tools/mkroot.sh $@ $*
 
+# mkdisk.sh reads the GPT type GUIDs from lib/gpt.h.
+MKDISK := tools/mkdisk.sh tools/lib.sh lib/gpt.h
+
 # The image a user ships: ESP with the production UKI, one signed root slot.
-$(BUILD)/images/base.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-$(IMAGE_VERSION).erofs tools/mkdisk.sh
+$(BUILD)/images/base.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-$(IMAGE_VERSION).erofs $(MKDISK)
 	tools/mkdisk.sh --out $@ --esp-file $(BUILD)/uki/production.efi \
 		--root $(BUILD)/images/root-$(IMAGE_VERSION).erofs --version $(IMAGE_VERSION) \
 		--sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
 
 # Test images (the scenarios put a UKI with their own command line on the ESP).
 MKDISK_ESP = --esp-file $(BUILD)/uki/production.efi
-$(BUILD)/images/ab.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-1.0.erofs $(BUILD)/images/root-2.0.erofs tools/mkdisk.sh
+$(BUILD)/images/ab.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-1.0.erofs $(BUILD)/images/root-2.0.erofs $(MKDISK)
 	tools/mkdisk.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-1.0.erofs --version 1.0 \
 		--root2 $(BUILD)/images/root-2.0.erofs --version2 2.0 \
 		--sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
-$(BUILD)/images/rogue-signed.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-1.0.erofs $(ROGUE_KEYDIR)/db.crt tools/mkdisk.sh
+$(BUILD)/images/rogue-signed.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-1.0.erofs $(ROGUE_KEYDIR)/db.crt $(MKDISK)
 	tools/mkdisk.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-1.0.erofs --version 1.0 \
 		--sign-key $(ROGUE_KEYDIR)/image.key --sign-cert $(ROGUE_KEYDIR)/image.crt
-$(BUILD)/images/foreign-rogue.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-9.0.erofs $(ROGUE_KEYDIR)/db.crt tools/mkdisk.sh
+$(BUILD)/images/foreign-rogue.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-9.0.erofs $(ROGUE_KEYDIR)/db.crt $(MKDISK)
 	tools/mkdisk.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-9.0.erofs --version 9.0 \
 		--sign-key $(ROGUE_KEYDIR)/image.key --sign-cert $(ROGUE_KEYDIR)/image.crt
-$(BUILD)/images/foreign-ours.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-9.0.erofs tools/mkdisk.sh
+$(BUILD)/images/foreign-ours.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-9.0.erofs $(MKDISK)
 	tools/mkdisk.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-9.0.erofs --version 9.0 \
 		--sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
 
