@@ -10,6 +10,7 @@
 #define RAMPART_BOOT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cmdline.h"
 #include "probe.h"
@@ -21,8 +22,8 @@
 enum boot_state {
 	ST_SETUP,        /* API file systems, kernel modules */
 	ST_PROBE,        /* find the boot disk and its partitions */
-	ST_REPART,       /* first boot: add the missing partitions */
 	ST_VERIFY_ROOT,  /* signed root hash, dm-verity, mount the root */
+	ST_REPART,       /* first boot: add the missing partitions (only to a disk that verified) */
 	ST_UNSEAL,       /* volume secret from the TPM */
 	ST_OPEN_STORAGE, /* LUKS2 /var and /var/tmp, encrypted swap */
 	ST_LOCK,         /* extend PCR 7: nothing later can unseal */
@@ -94,6 +95,7 @@ struct boot {
 	struct slot_refusal slot_refusals[SLOTS_MAX];
 	size_t n_slot_refusals;
 	char root_label[GPT_LABEL_MAX];
+	dev_t root_dev;         /* the verified root's file system, for the check before execv */
 	char root_hash[129];
 	char root_choice[128];  /* why this slot */
 

@@ -89,12 +89,18 @@ static const struct {
 		"the partition table could not be updated; the next boot retries" },
 	[REFUSE_STORAGE_MOUNT] = { "storage-mount",
 		"the volume opened but does not mount; check the file system" },
+	[REFUSE_STORAGE_MOUNT_TARGET] = { "storage-mount-target",
+		"a mount point inside /var is a symlink or not a directory (planted by the running OS?); "
+		"nothing was mounted: inspect /var from a trusted system and remove it" },
 	[REFUSE_STORAGE_SWAP] = { "storage-swap",
 		"encrypted swap could not be set up; check the swap partition" },
 	[REFUSE_LOCK] = { "lock",
 		"PCR 7 could not be extended; the TPM misbehaves; rampart does not hand over" },
 	[REFUSE_SWITCH_ROOT] = { "switch-root",
 		"the root's init could not be started; check init= and the image" },
+	[REFUSE_INIT_UNVERIFIED] = { "init-unverified",
+		"the init about to run is not on the verified root (something is mounted over it); "
+		"nothing was executed: inspect /var from a trusted system" },
 	[REFUSE_INTERNAL] = { "internal",
 		"a bug in rampart; report it with this console log" },
 };

@@ -69,6 +69,7 @@ static int try_slot(struct boot *b, const struct slot *s, const struct trust_sto
 	_cleanup_free_ char *doc = NULL;
 	_cleanup_(rootsig_free) struct root_signature sig = { .root_hash_len = 0 };
 	struct reason why = { "" };
+	struct stat st;
 	size_t len = 0;
 	int r;
 
@@ -117,6 +118,14 @@ static int try_slot(struct boot *b, const struct slot *s, const struct trust_sto
 		close_root_mapping();
 		return r;
 	}
+	if (stat(NEW_ROOT, &st) < 0) {
+		r = -errno;
+		slot_refused(b, s, REFUSE_ROOT_MOUNT, "%s: %s", NEW_ROOT, strerror(-r));
+		umount2(NEW_ROOT, MNT_DETACH);
+		close_root_mapping();
+		return r;
+	}
+	b->root_dev = st.st_dev;
 	snprintf(b->root_label, sizeof(b->root_label), "%s", s->label);
 	snprintf(b->root_hash, sizeof(b->root_hash), "%s", sig.root_hash_hex);
 	return 0;
@@ -158,7 +167,7 @@ int state_verify_root(void *ctx)
 			snprintf(b->root_choice, sizeof(b->root_choice), "fallback: %zu newer slot(s) refused", i);
 		log_notice("root: slot %s (%s), /dev/mapper/%s mounted read-only on %s", b->root_label,
 			   b->root_choice, ROOT_DM_NAME, NEW_ROOT);
-		return ST_UNSEAL;
+		return ST_REPART;
 	}
 	return boot_refuse(b, REFUSE_NO_ROOT_VERIFIES, b->boot_disk, 0, "none of the %zu root slots could be verified",
 			   b->n_slots);

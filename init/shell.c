@@ -11,16 +11,18 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lock.h"
 #include "log.h"
 #include "shell.h"
+#include "tpm2.h"
 #include "util.h"
 
 #define SHELL "/bin/busybox"
 
-static void shell_child(const char *why)
+static void shell_child(const char *why, const char *no_tpm)
 {
 	char *const argv[] = { SHELL, "sh", NULL };
 	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", "TERM=linux",
@@ -37,38 +39,72 @@ static void shell_child(const char *why)
 	dup2(fd, 2);
 	if (fd > 2)
 		close(fd);
-	dprintf(1, "rampart debug shell (%s): PCR 7 is extended, the volume key cannot be unsealed "
-		   "in this boot. Exit the shell to go on.\n", why);
+	if (no_tpm)
+		dprintf(1, "rampart debug shell (%s): NO TPM (%s): nothing was sealed or unsealed in this boot, "
+			   "and nothing will be after this shell. Exit the shell to go on.\n", why, no_tpm);
+	else
+		dprintf(1, "rampart debug shell (%s): PCR 7 is extended, the volume key cannot be unsealed "
+			   "in this boot. Exit the shell to go on.\n", why);
 	execve(argv[0], argv, envp);
 	_exit(127);
 }
 
+/*
+ * The shell runs only once PCR 7 is extended and the extension checked.  A
+ * TPM that cannot be opened may not be probed yet: wait for it up to the
+ * device timeout, so that one appearing later cannot be unsealed from the
+ * shell.  Only when there is no TPM device at all does the shell open
+ * without the lock, and says so on its first line.
+ */
+static int lock_before_shell(struct boot *b, const char **no_tpm)
+{
+	uint64_t deadline = now_usec() + (uint64_t)b->opts.device_timeout_sec * 1000000u;
+	const struct timespec pause_100ms = { .tv_nsec = 100 * 1000000L };
+	int r;
+
+	*no_tpm = NULL;
+	while ((r = pcr7_lock(b)) == -ENODEV && now_usec() < deadline)
+		nanosleep(&pause_100ms, NULL);
+	if (r == -ENODEV && access(TPM2_DEVICE_PATH, F_OK) < 0) {
+		*no_tpm = "no " TPM2_DEVICE_PATH " within rampart.device-timeout=";
+		return 0;
+	}
+	return r;
+}
+
+/* Nothing the shell started lives on into the boot: every process but PID 1 is killed and reaped. */
+static void kill_all_but_us(void)
+{
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
 int debug_shell(struct boot *b, const char *why)
 {
+	const char *no_tpm;
 	int status, r;
 	pid_t pid;
 
 	if (!b->opts.debug_shell)
 		return -EPERM;
-	r = pcr7_lock(b);
-	if (r < 0 && r != -ENODEV) {
-		log_error("no debug shell: PCR 7 could not be extended (%s)", strerror(-r));
+	r = lock_before_shell(b, &no_tpm);
+	if (r < 0) {
+		log_error("no debug shell: PCR 7 could not be extended and checked (%s)", strerror(-r));
 		return r;
 	}
-	if (r == -ENODEV)
-		log_notice("debug shell: no TPM, so no secret to lock away");
+	if (no_tpm)
+		log_notice("debug shell without a TPM: %s", no_tpm);
 	log_notice("starting the debug shell (%s)", why);
 	pid = fork();
 	if (pid < 0)
 		return log_errno(LOG_ERR, errno, "cannot start the debug shell");
 	if (pid == 0)
-		shell_child(why);
+		shell_child(why, no_tpm);
 	b->storage.shell_ran = 1;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	/* Nothing started from the shell lives on into the boot. */
-	kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	kill_all_but_us();
 	/* The shell's session ended with a hangup of the console: open it anew. */
 	log_open();
 	log_notice("debug shell exited");

@@ -122,7 +122,7 @@ static int state_probe(void *ctx)
 
 	snprintf(b->boot_disk, sizeof(b->boot_disk), "%s", b->table.parts[idx].disk);
 	log_info("boot disk %s (%zu disks, %zu partitions seen)", b->boot_disk, b->table.disks, b->table.n);
-	return ST_REPART;
+	return ST_VERIFY_ROOT;
 }
 
 static int state_lock(void *ctx)
@@ -145,8 +145,10 @@ static int state_switch_root(void *ctx)
 	boot_tpm_release(b);
 	log_notice("switching to the root of slot %s, executing %s", b->root_label, b->opts.init);
 	b->init_argv[0] = b->opts.init;
-	r = switch_root(NEW_ROOT, b->opts.init, b->init_argv, &why);
+	r = switch_root(NEW_ROOT, b->opts.init, b->init_argv, b->root_dev, &why);
 	/* Only back here if that failed; we are still PID 1. */
+	if (r == -EXDEV)
+		return boot_refuse(b, REFUSE_INIT_UNVERIFIED, b->opts.init, 0, "%s; not executed", why.text);
 	return boot_refuse(b, REFUSE_SWITCH_ROOT, b->opts.init, r, "cannot hand over to the root's init: %s",
 			   reason_or(&why, "switch_root failed"));
 }
@@ -164,11 +166,10 @@ static int state_failed(void *ctx)
 	log_error("boot failed in state %s: [%s] %s: %s", boot_table[r->state].name, refusal_name(r->id),
 		  r->object, r->reason);
 	log_error("what to do: %s", refusal_advice(r->id));
-	if (b->opts.debug_shell) {
-		/* The shell gets neither the secret (locked above) nor the opened volumes. */
-		volumes_close(b);
+	/* Nothing of a failed boot stays open, shell or not: not the volumes, not the secret (wiped above). */
+	volumes_close(b);
+	if (b->opts.debug_shell)
 		debug_shell(b, "the boot failed");
-	}
 	return ST_HALT;
 }
 
@@ -188,9 +189,10 @@ static int state_halt(void *ctx)
 #define NEXT(s) STATE_BIT(s)
 const struct machine_state boot_table[ST__COUNT] = {
 	[ST_SETUP]        = { "setup",        state_setup,        NEXT(ST_PROBE) | NEXT(ST_FAILED) },
-	[ST_PROBE]        = { "probe",        state_probe,        NEXT(ST_REPART) | NEXT(ST_FAILED) },
-	[ST_REPART]       = { "repart",       state_repart,       NEXT(ST_VERIFY_ROOT) | NEXT(ST_FAILED) },
-	[ST_VERIFY_ROOT]  = { "verify-root",  state_verify_root,  NEXT(ST_UNSEAL) | NEXT(ST_FAILED) },
+	[ST_PROBE]        = { "probe",        state_probe,        NEXT(ST_VERIFY_ROOT) | NEXT(ST_FAILED) },
+	[ST_VERIFY_ROOT]  = { "verify-root",  state_verify_root,  NEXT(ST_REPART) | NEXT(ST_FAILED) },
+	/* Nothing is written to a disk before one of its root slots verified. */
+	[ST_REPART]       = { "repart",       state_repart,       NEXT(ST_UNSEAL) | NEXT(ST_FAILED) },
 	[ST_UNSEAL]       = { "unseal",       state_unseal,       NEXT(ST_OPEN_STORAGE) | NEXT(ST_FAILED) },
 	[ST_OPEN_STORAGE] = { "open-storage", state_open_storage, NEXT(ST_LOCK) | NEXT(ST_FAILED) },
 	[ST_LOCK]         = { "lock",         state_lock,         NEXT(ST_SWITCH_ROOT) | NEXT(ST_FAILED) },

@@ -25,6 +25,7 @@
 #include "lock.h"
 #include "log.h"
 #include "luks.h"
+#include "mount_target.h"
 #include "paths.h"
 #include "repart_apply.h"
 #include "repart_conf.h"
@@ -96,7 +97,7 @@ int state_repart(void *ctx)
 		return boot_refuse(b, r == -ENOSPC ? REFUSE_REPART_NO_SPACE : REFUSE_REPART_PLAN, b->boot_disk, 0, "%s", why.text);
 	if (n_plan == 0) {
 		log_info("repart: %s has every partition the definitions ask for", b->boot_disk);
-		return ST_VERIFY_ROOT;
+		return ST_UNSEAL;
 	}
 
 	for (size_t i = 0; i < n_plan; i++) {
@@ -113,7 +114,7 @@ int state_repart(void *ctx)
 		return boot_refuse(b, REFUSE_REPART_WRITE, b->boot_disk, r, "cannot write the new partition table");
 	test_stop(b, "repart");
 	r = reprobe(b);
-	return r < 0 ? r : ST_VERIFY_ROOT;
+	return r < 0 ? r : ST_UNSEAL;
 }
 
 static void find_volumes(struct boot *b)
@@ -288,6 +289,7 @@ static int format_volume(struct boot *b, struct volume *v, const char *pass, siz
 
 static int open_volume(struct boot *b, struct volume *v, const char *pass, size_t pass_len)
 {
+	_cleanup_close_ int root_fd = -1, target = -1;
 	char mapper[64];
 	int r;
 
@@ -303,12 +305,34 @@ static int open_volume(struct boot *b, struct volume *v, const char *pass, size_
 					   "the unsealed secret does not open %s; it is never reformatted", vol_path(v));
 		v->outcome = "opened";
 	}
-	if (mkdir(v->mountpoint, 01777) < 0 && errno != EEXIST)
-		return boot_refuse(b, REFUSE_STORAGE_MOUNT, v->mountpoint, errno, "cannot create the mount point");
-	if (mount(mapper, v->mountpoint, "ext4", MS_NOSUID | MS_NODEV, NULL) < 0)
-		return boot_refuse(b, REFUSE_STORAGE_MOUNT, mapper, errno, "cannot mount ext4 on %s", v->mountpoint);
-	if (v->role == ROLE_TMP)
-		chmod(v->mountpoint, 01777);
+	/*
+	 * /var/tmp's mount point lies in /var, which the running OS writes:
+	 * resolved beneath the new root without following a symlink, and
+	 * mounted through that descriptor (lib/mount_target.h).
+	 */
+	root_fd = open(NEW_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return boot_refuse(b, REFUSE_STORAGE_MOUNT, NEW_ROOT, errno, "cannot open the new root");
+	target = mount_target_open(root_fd, vol_path(v) + 1, 01777);
+	if (target < 0)
+		return boot_refuse(b, REFUSE_STORAGE_MOUNT_TARGET, v->mountpoint, 0,
+				   "not a plain directory beneath %s: %s; nothing mounted", NEW_ROOT,
+				   target == -ELOOP ? "a symlink on the path" :
+				   target == -ENOTDIR ? "not a directory" :
+				   target == -EXDEV ? "it leads out of the new root" : strerror(-target));
+	r = mount_on_fd(mapper, target, "ext4", MS_NOSUID | MS_NODEV);
+	if (r < 0)
+		return boot_refuse(b, REFUSE_STORAGE_MOUNT, mapper, r, "cannot mount ext4 on %s", v->mountpoint);
+	if (v->role == ROLE_TMP) {
+		/* The root of what was just mounted, resolved the same way. */
+		_cleanup_close_ int mounted = mount_target_open(root_fd, vol_path(v) + 1, 0);
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", mounted);
+		if (mounted < 0 || chmod(path, 01777) < 0)
+			return boot_refuse(b, REFUSE_STORAGE_MOUNT, v->mountpoint, mounted < 0 ? mounted : errno,
+					   "cannot make it world-writable and sticky");
+	}
 	log_info("open-storage: %s: %s %s, mounted", v->mountpoint + strlen(NEW_ROOT), v->part->devnode, v->outcome);
 	return 0;
 }

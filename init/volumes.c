@@ -26,11 +26,11 @@ void volumes_close(struct boot *b)
 	for (size_t i = ARRAY_SIZE(b->storage.vols); i-- > 0;) {
 		const struct volume *v = &b->storage.vols[i];
 
-		if (!v->outcome)
+		/* Also one a failure left half open (opened, not yet formatted or mounted). */
+		if (!v->name)
 			continue;
 		umount2(v->mountpoint, MNT_DETACH);
 		close_mapping(v->name);
 	}
-	if (b->storage.swap)
-		close_mapping("swap");
+	close_mapping("swap");
 }

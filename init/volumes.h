@@ -8,7 +8,7 @@
 /* Where the volume appears in the OS: /var, /var/tmp. */
 const char *vol_path(const struct volume *v);
 
-/* Unmounts and closes /var, /var/tmp and swap (before a failure's debug shell). */
+/* Unmounts and closes /var, /var/tmp and swap, whatever state a failure left them in. */
 void volumes_close(struct boot *b);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,7 +87,8 @@ static void remove_tree(int fd, dev_t dev)
 	closedir(d);
 }
 
-int switch_root(const char *new_root, const char *init, char *const argv[], struct reason *why)
+int switch_root(const char *new_root, const char *init, char *const argv[], dev_t verified_dev,
+		struct reason *why)
 {
 	static const char *const moved[] = { "/dev", "/proc", "/sys", "/run" };
 	struct stat root_st, new_st;
@@ -117,6 +119,12 @@ int switch_root(const char *new_root, const char *init, char *const argv[], stru
 	if (chroot(".") < 0 || chdir("/") < 0)
 		return reason_set(why, -errno, "cannot chroot into the new root");
 
+	/* Last: every mount is in place, nothing can be mounted over init after this. */
+	if (stat(init, &new_st) < 0)
+		return reason_set(why, -errno, "cannot find %s in the new root", init);
+	if (new_st.st_dev != verified_dev)
+		return reason_set(why, -EXDEV, "%s is on device %u:%u, not on the verified root (%u:%u)", init,
+				  major(new_st.st_dev), minor(new_st.st_dev), major(verified_dev), minor(verified_dev));
 	execv(init, argv);
 	return reason_set(why, -errno, "cannot execute %s in the new root", init);
 }

@@ -2,6 +2,8 @@
 #ifndef RAMPART_SWITCHROOT_H
 #define RAMPART_SWITCHROOT_H
 
+#include <sys/types.h>
+
 #include "reason.h"
 
 /*
@@ -15,10 +17,14 @@ int root_init_executable(const char *new_root, const char *init);
 /*
  * Moves /dev, /proc, /sys and /run into @new_root, deletes the
  * initramfs's files (its memory is otherwise lost for good), makes
- * @new_root the root and executes @init with @argv.  Returns -errno only
+ * @new_root the root and executes @init with @argv, after checking that
+ * @init (symlinks resolved) is a file of @verified_dev, the verified root's
+ * file system, and not of anything mounted over part of it (-EXDEV).
+ * Returns -errno only
  * if something failed; after the deletion there is no way back, so the
  * caller handles a failure as a failed boot.
  */
-int switch_root(const char *new_root, const char *init, char *const argv[], struct reason *why);
+int switch_root(const char *new_root, const char *init, char *const argv[], dev_t verified_dev,
+		struct reason *why);
 
 #endif

@@ -69,13 +69,22 @@ cleanup_pids=()
 # Types each line of $2 on the console socket $1, one a second.
 type_lines() {
 	python3 - "$1" "$2" <<'PY'
-import socket, sys, time
+import select, socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
+
+# The console's output also comes to this socket (the log file has it):
+# read it away while waiting, or QEMU stalls the guest once the buffer fills.
+def wait(seconds):
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if select.select([s], [], [], left)[0] and not s.recv(65536):
+            return
+
 for line in open(sys.argv[2]):
-    time.sleep(1)
+    wait(1)
     s.sendall(line.rstrip("\n").encode() + b"\r")
-time.sleep(1)
+wait(1)
 PY
 }
 cleanup() {

@@ -27,7 +27,7 @@ static void table_is_well_formed(void)
 
 static void success_path_in_order(void)
 {
-	const int path[] = { ST_SETUP, ST_PROBE, ST_REPART, ST_VERIFY_ROOT, ST_UNSEAL,
+	const int path[] = { ST_SETUP, ST_PROBE, ST_VERIFY_ROOT, ST_REPART, ST_UNSEAL,
 			     ST_OPEN_STORAGE, ST_LOCK, ST_SWITCH_ROOT };
 
 	for (size_t i = 0; i + 1 < sizeof(path) / sizeof(path[0]); i++)
@@ -59,7 +59,7 @@ static void failure_ends_in_halt(void)
 
 static void names_are_the_documented_ones(void)
 {
-	const char *names[] = { "setup", "probe", "repart", "verify-root", "unseal",
+	const char *names[] = { "setup", "probe", "verify-root", "repart", "unseal",
 				"open-storage", "lock", "switch-root", "failed", "halt" };
 
 	for (int s = 0; s < ST__COUNT; s++) {
