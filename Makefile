@@ -220,7 +220,12 @@ images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/d
 SCENARIO_ENV = BUILD=$(BUILD) KEYDIR=$(KEYDIR) ROGUE_KEYDIR=$(ROGUE_KEYDIR) \
 	KERNEL_DIR=$(KERNEL_DIR) INITRD=$(BUILD)/initramfs.zst
 
-qemu-test: images
+# Test tools the scenarios use against the machine (static, like /init; never shipped).
+$(BUILD)/test-tools/plant-srk: test/qemu/plant-srk.c | stack
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $< $(INIT_LIBS)
+
+qemu-test: images $(BUILD)/test-tools/plant-srk
 	@mkdir -p $(RESULTS)
 	@$(SCENARIO_ENV) test/qemu/run-scenarios.sh $(RESULTS)/scenarios.txt $(SCENARIOS)
 

@@ -67,6 +67,9 @@ static const struct {
 		"a debug shell ran before storage was opened (rampart.break=); boot without it" },
 	[REFUSE_TPM_SRK_MISMATCH] = { "tpm-srk-mismatch",
 		"this TPM did not seal /var's secret (cleared TPM, moved disk); only a recovery keyslot you enrolled yourself can open it" },
+	[REFUSE_TPM_SRK_UNTRUSTED] = { "tpm-srk-untrusted",
+		"a key other than the standard SRK is persisted at 0x81000001 (planted?); clear the TPM "
+		"from the firmware, or evict that key, and boot again: nothing was sealed" },
 	[REFUSE_TPM_LOCKOUT] = { "tpm-lockout",
 		"the TPM is in dictionary-attack lockout; wait for it to recover or clear the lockout" },
 	[REFUSE_TPM_UNSEAL] = { "tpm-unseal",

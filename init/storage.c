@@ -236,6 +236,10 @@ int state_unseal(void *ctx)
 		return boot_refuse(b, REFUSE_TPM_RANDOM, "/dev/urandom", errno, "cannot get a volume secret");
 	b->storage.have_secret = 1;
 	r = tpm2_seal(b->storage.tpm, b->storage.secret, sizeof(b->storage.secret), 1u << SEAL_PCR, &b->storage.sealed);
+	if (r == -EKEYREJECTED)
+		return boot_refuse(b, REFUSE_TPM_SRK_UNTRUSTED, TPM2_DEVICE_PATH, 0,
+				   "the key at the SRK handle 0x%08x is not the one the standard SRK template "
+				   "yields on this TPM; nothing sealed under it", TPM2_SRK_HANDLE);
 	if (r < 0)
 		return boot_refuse(b, REFUSE_TPM_SEAL, TPM2_DEVICE_PATH, r, "cannot seal the volume secret to PCR %d", SEAL_PCR);
 	b->storage.tpm_outcome = "sealed a new secret";

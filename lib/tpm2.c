@@ -695,6 +695,43 @@ int tpm2_seed_kernel_rng(struct tpm2 *t, size_t bytes)
  * from stays in @sc until the end of the operation, to be flushed there
  * on every path.
  */
+/*
+ * The key at the SRK's handle is only trusted if it is the one the TCG
+ * storage template yields on this TPM: anyone with the (empty) owner
+ * authorisation can persist a key there whose seed they know, and every
+ * salt and secret sent to it would be theirs to read.  The template key is
+ * made again (it is derived from the owner seed, so it is the same key
+ * each time) and the two names compared.  -EKEYREJECTED if they differ.
+ */
+static int srk_is_the_template_key(struct scope *sc, ESYS_TR persistent)
+{
+	static const TPM2B_SENSITIVE_CREATE empty_sensitive;
+	static const TPM2B_DATA no_outside_info;
+	static const TPML_PCR_SELECTION no_creation_pcrs;
+	_cleanup_esys_ TPM2B_NAME *have = NULL, *want = NULL;
+	struct tpm2 *t = sc->t;
+	ESYS_TR primary = ESYS_TR_NONE;
+	TSS2_RC rc;
+
+	rc = ESYS(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+					&empty_sensitive, &srk_template, &no_outside_info, &no_creation_pcrs,
+					&primary, NULL, NULL, NULL, NULL));
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(rc, "cannot make the SRK from its template (owner hierarchy with a password?)");
+	scope_flush(sc, primary);
+	rc = Esys_TR_GetName(t->esys, primary, &want);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_TR_GetName(t->esys, persistent, &have);
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(rc, "cannot read the SRK's name");
+	if (have->size != want->size || memcmp(have->name, want->name, want->size) != 0) {
+		log_debug("TPM: the key at 0x%08x is not the one the SRK template yields", TPM2_SRK_HANDLE);
+		return -EKEYREJECTED;
+	}
+	log_debug("TPM: using the SRK at 0x%08x (the template's key)", TPM2_SRK_HANDLE);
+	return 0;
+}
+
 static int srk_get(struct scope *sc, ESYS_TR *out)
 {
 	static const TPM2B_SENSITIVE_CREATE empty_sensitive;
@@ -708,8 +745,7 @@ static int srk_get(struct scope *sc, ESYS_TR *out)
 					   out));
 	if (rc == TSS2_RC_SUCCESS) {
 		scope_close(sc, *out);
-		log_debug("TPM: using the SRK at 0x%08x", TPM2_SRK_HANDLE);
-		return 0;
+		return srk_is_the_template_key(sc, *out);
 	}
 	if (!tpm_layer(rc) || tpm_rc(rc) != TPM2_RC_HANDLE)
 		return tss_error(rc, "cannot read the SRK at 0x%08x", TPM2_SRK_HANDLE);

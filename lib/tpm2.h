@@ -85,7 +85,9 @@ void tpm2_sealed_free(struct tpm2_sealed *s);
  * template (ECC NIST P-256, SHA-256, AES-128-CFB, FIXEDTPM|FIXEDPARENT|
  * SENSITIVEDATAORIGIN|USERWITHAUTH|RESTRICTED|DECRYPT|NODA) and persisted;
  * that needs the owner hierarchy's authorisation to be empty.  An SRK
- * already there is used whatever it is, like systemd does.  The secret
+ * already there is used only if it is the key that template yields on this
+ * TPM (compared by name), else -EKEYREJECTED: a key persisted there by
+ * someone who knows its seed would expose what is sealed.  The secret
  * travels in a salted HMAC session keyed to the SRK with AES-128-CFB
  * parameter encryption.  The policy digest is computed here from the PCR
  * values read, with the PCR selection spelled as systemd spells it (three

@@ -18,11 +18,15 @@
 #
 # The swtpm started for --tpm-state keeps its state in DIR (made by
 # swtpm_setup if empty), so a scenario can boot twice with one TPM.
+#   tools/qemu-boot.sh --tpm-state DIR --tpm-run COMMAND...
+#                     boots nothing: runs COMMAND with that TPM reachable at
+#                     the TCTI in $TPM_TCTI (swtpm on a loopback TCP port),
+#                     so a scenario can change the TPM before a boot
 set -euo pipefail
 
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 log= timeout=300 stop_on= stream=0 interactive=0 kernel= initrd= append= mem=1024
-vars= tpm_state= disks=() input= input_after= linger=
+vars= tpm_state= disks=() input= input_after= linger= tpm_run=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--log) log=$2; shift ;;
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--input) input=$2; shift ;;
 	--input-after) input_after=$2; shift ;;
 	--linger) linger=$2; shift ;;
+	--tpm-run) shift; tpm_run=("$@"); break ;;
 	*) echo "qemu-boot: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -51,7 +56,8 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 1
 if [ -n "$kernel" ]; then
 	qemu+=(-machine q35 -kernel "$kernel" -initrd "$initrd" -append "$append")
 else
-	[ -n "$vars" ] || { echo "qemu-boot: --vars is required for a firmware boot" >&2; exit 2; }
+	[ -n "$vars" ] || [ ${#tpm_run[@]} -gt 0 ] ||
+		{ echo "qemu-boot: --vars is required for a firmware boot" >&2; exit 2; }
 	qemu+=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
 	       -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
 	       -drive "if=pflash,format=raw,unit=1,file=$vars")
@@ -104,6 +110,19 @@ if [ -n "$tpm_state" ]; then
 			--create-ek-cert --create-platform-cert --lock-nvram \
 			--config /etc/swtpm_setup.conf >/dev/null 2>&1 ||
 			swtpm_setup --tpm2 --tpmstate "$tpm_state" --pcr-banks sha256 >/dev/null
+	fi
+	if [ ${#tpm_run[@]} -gt 0 ]; then
+		port=$((30000 + RANDOM % 20000))
+		swtpm socket --tpm2 --tpmstate "dir=$tpm_state" --flags startup-clear \
+			--server "type=tcp,port=$port,bindaddr=127.0.0.1" \
+			--ctrl "type=tcp,port=$((port + 1)),bindaddr=127.0.0.1" &
+		cleanup_pids+=($!)
+		for _ in $(seq 50); do
+			(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+			sleep 0.1
+		done
+		TPM_TCTI="swtpm:host=127.0.0.1,port=$port" "${tpm_run[@]}"
+		exit $?
 	fi
 	sock=$tpm_state/swtpm.sock
 	rm -f "$sock"

@@ -105,6 +105,11 @@ expect_not() { # REGEX...
 	done
 }
 
+# Runs COMMAND... with the scenario's TPM (as the boots use it) at the TCTI in $TPM_TCTI.
+with_tpm() { # COMMAND...
+	tools/qemu-boot.sh --tpm-state "$dir/tpm" --tpm-run "$@"
+}
+
 # Overwrites bytes of the scenario's disk: at OFFSET, COUNT bytes from FILE (or /dev/urandom).
 overwrite() { # OFFSET FILE [COUNT]
 	dd if="$2" of="$dir/disk.img" bs=1 seek="$1" count="${3:-$(stat -c %s "$2")}" conv=notrunc status=none ||
