@@ -695,6 +695,24 @@ int tpm2_seed_kernel_rng(struct tpm2 *t, size_t bytes)
  * from stays in @sc until the end of the operation, to be flushed there
  * on every path.
  */
+/* Makes the SRK from its template as a transient key (flushed with @sc). */
+static int srk_from_template(struct scope *sc, ESYS_TR *primary)
+{
+	static const TPM2B_SENSITIVE_CREATE empty_sensitive;
+	static const TPM2B_DATA no_outside_info;
+	static const TPML_PCR_SELECTION no_creation_pcrs;
+	struct tpm2 *t = sc->t;
+	TSS2_RC rc;
+
+	rc = ESYS(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+					&empty_sensitive, &srk_template, &no_outside_info, &no_creation_pcrs,
+					primary, NULL, NULL, NULL, NULL));
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(rc, "cannot make the SRK (owner hierarchy with a password?)");
+	scope_flush(sc, *primary);
+	return 0;
+}
+
 /*
  * The key at the SRK's handle is only trusted if it is the one the TCG
  * storage template yields on this TPM: anyone with the (empty) owner
@@ -705,20 +723,15 @@ int tpm2_seed_kernel_rng(struct tpm2 *t, size_t bytes)
  */
 static int srk_is_the_template_key(struct scope *sc, ESYS_TR persistent)
 {
-	static const TPM2B_SENSITIVE_CREATE empty_sensitive;
-	static const TPM2B_DATA no_outside_info;
-	static const TPML_PCR_SELECTION no_creation_pcrs;
 	_cleanup_esys_ TPM2B_NAME *have = NULL, *want = NULL;
 	struct tpm2 *t = sc->t;
 	ESYS_TR primary = ESYS_TR_NONE;
 	TSS2_RC rc;
+	int r;
 
-	rc = ESYS(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-					&empty_sensitive, &srk_template, &no_outside_info, &no_creation_pcrs,
-					&primary, NULL, NULL, NULL, NULL));
-	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(rc, "cannot make the SRK from its template (owner hierarchy with a password?)");
-	scope_flush(sc, primary);
+	r = srk_from_template(sc, &primary);
+	if (r < 0)
+		return r;
 	rc = Esys_TR_GetName(t->esys, primary, &want);
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_TR_GetName(t->esys, persistent, &have);
@@ -734,12 +747,10 @@ static int srk_is_the_template_key(struct scope *sc, ESYS_TR persistent)
 
 static int srk_get(struct scope *sc, ESYS_TR *out)
 {
-	static const TPM2B_SENSITIVE_CREATE empty_sensitive;
-	static const TPM2B_DATA no_outside_info;
-	static const TPML_PCR_SELECTION no_creation_pcrs;
 	struct tpm2 *t = sc->t;
 	ESYS_TR primary = ESYS_TR_NONE;
 	TSS2_RC rc;
+	int r;
 
 	rc = ESYS(t, Esys_TR_FromTPMPublic(t->esys, TPM2_SRK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 					   out));
@@ -750,12 +761,9 @@ static int srk_get(struct scope *sc, ESYS_TR *out)
 	if (!tpm_layer(rc) || tpm_rc(rc) != TPM2_RC_HANDLE)
 		return tss_error(rc, "cannot read the SRK at 0x%08x", TPM2_SRK_HANDLE);
 
-	rc = ESYS(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-					&empty_sensitive, &srk_template, &no_outside_info, &no_creation_pcrs,
-					&primary, NULL, NULL, NULL, NULL));
-	if (rc != TSS2_RC_SUCCESS)
-		return tss_error(rc, "cannot make the SRK (owner hierarchy with a password?)");
-	scope_flush(sc, primary);
+	r = srk_from_template(sc, &primary);
+	if (r < 0)
+		return r;
 	rc = ESYS(t, Esys_EvictControl(t->esys, ESYS_TR_RH_OWNER, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				       ESYS_TR_NONE, TPM2_SRK_HANDLE, out));
 	if (rc != TSS2_RC_SUCCESS)
