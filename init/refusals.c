@@ -19,6 +19,8 @@ static const struct {
 		"remove the cloned disk that carries the same partition UUIDs" },
 	[REFUSE_BOOT_DISK_NOT_ESP] = { "boot-disk-not-esp",
 		"the firmware booted from a partition that is not an ESP; check the disk layout" },
+	[REFUSE_PROBE_TRUNCATED] = { "probe-truncated",
+		"detach disks: rampart reads at most 256 partitions in all and decides nothing on a partial view" },
 	[REFUSE_SIG_UNREADABLE] = { "sig-unreadable",
 		"the slot's signature partition cannot be read; check the disk" },
 	[REFUSE_SIG_MALFORMED] = { "sig-malformed",

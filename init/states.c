@@ -100,7 +100,7 @@ static int state_probe(void *ctx)
 	for (;;) {
 		probe_partitions(&b->table);
 		idx = boot_disk_find(b->table.parts, b->table.n, b->esp_uuid);
-		if (idx != -ENOENT)
+		if (idx != -ENOENT || b->table.truncated)
 			break;
 		if (now_usec() >= deadline)
 			return boot_refuse(b, REFUSE_BOOT_DISK_TIMEOUT, b->esp_uuid, 0,
@@ -113,6 +113,10 @@ static int state_probe(void *ctx)
 		}
 		sleep_ms(50);
 	}
+	if (b->table.truncated)
+		return boot_refuse(b, REFUSE_PROBE_TRUNCATED, b->esp_uuid, 0,
+				   "more than %d partitions on the attached disks; refusing to decide on a partial view",
+				   PARTITIONS_MAX);
 	if (idx == -ENOTUNIQ)
 		return boot_refuse(b, REFUSE_BOOT_DISK_AMBIGUOUS, b->esp_uuid, 0,
 				   "more than one partition has the ESP's UUID (a cloned disk?); refusing to guess");

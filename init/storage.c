@@ -54,7 +54,13 @@ static int reprobe(struct boot *b)
 {
 	int r = probe_partitions(&b->table);
 
-	return r < 0 ? boot_refuse(b, REFUSE_PROBE, b->boot_disk, r, "cannot read the partition table again") : 0;
+	if (r < 0)
+		return boot_refuse(b, REFUSE_PROBE, b->boot_disk, r, "cannot read the partition table again");
+	if (b->table.truncated)
+		return boot_refuse(b, REFUSE_PROBE_TRUNCATED, b->boot_disk, 0,
+				   "more than %d partitions on the attached disks; refusing to decide on a partial view",
+				   PARTITIONS_MAX);
+	return 0;
 }
 
 int state_repart(void *ctx)

@@ -64,7 +64,8 @@ static int probe_disk(struct partition_table *t, const char *name)
 		struct partition *p;
 
 		if (t->n == PARTITIONS_MAX) {
-			log_debug("%s: more than %d partitions in all; ignoring the rest", disk, PARTITIONS_MAX);
+			log_debug("%s: more than %d partitions in all", disk, PARTITIONS_MAX);
+			t->truncated = 1;
 			break;
 		}
 		p = &t->parts[t->n++];
@@ -95,6 +96,7 @@ int probe_partitions(struct partition_table *t)
 
 	t->n = 0;
 	t->disks = 0;
+	t->truncated = 0;
 	if (!d)
 		return log_debug_errno(errno, "cannot list /sys/class/block");
 	while ((de = readdir(d))) {
