@@ -17,6 +17,7 @@
 #include "refusals.h"
 #include "slots.h"
 #include "tpm2.h"
+#include "volume_record.h"
 
 /* The boot, in order; init/states.c holds the table that links them. */
 enum boot_state {
@@ -53,8 +54,10 @@ struct volume {
 	const char *label;      /* final GPT label */
 	const char *mountpoint; /* inside the new root */
 	enum part_role role;
+	enum volume_role recorded_as; /* its entry in the TPM's volume record */
 	const struct partition *part;
 	int pending;            /* created by repart, never held data: may be formatted */
+	uint8_t identity[VOLUME_IDENTITY_SIZE]; /* of the volume opened (lib/luks.h) */
 	const char *outcome;    /* "opened", "formatted", ... for the report */
 };
 

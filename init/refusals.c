@@ -88,6 +88,16 @@ static const struct {
 		"formatting a new volume failed; the next boot retries (it is still pending)" },
 	[REFUSE_STORAGE_OPEN] = { "storage-open",
 		"the unsealed secret does not open the volume; re-enrol the token" },
+	[REFUSE_STORAGE_RECORD] = { "storage-record",
+		"the TPM holds no valid record of the volumes this machine provisioned (deleted, or replaced "
+		"from the running OS?), so a substitute cannot be told apart; nothing was mounted.  The data is "
+		"untouched: copy it off from a trusted system, then provision the machine again" },
+	[REFUSE_STORAGE_FOREIGN] = { "storage-foreign",
+		"a volume opened with the unsealed secret but is not the one this machine provisioned (a "
+		"substituted disk or volume, keyed to a secret sealed by someone else); nothing was mounted" },
+	[REFUSE_STORAGE_ROLE] = { "storage-role",
+		"the volume is the one this machine provisioned for the other role (/var and /var/tmp "
+		"swapped on the disk); nothing was mounted: restore the partitions' GPT types" },
 	[REFUSE_STORAGE_MKFS] = { "storage-mkfs",
 		"mke2fs failed on a new volume; the next boot retries" },
 	[REFUSE_STORAGE_LABEL] = { "storage-label",

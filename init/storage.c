@@ -35,6 +35,7 @@
 #include "tpm2_token.h"
 #include "storage.h"
 #include "util.h"
+#include "volume_record.h"
 #include "volumes.h"
 
 #define REPART_DIR "/etc/rampart/repart.d"
@@ -128,9 +129,10 @@ static void find_volumes(struct boot *b)
 	static const struct {
 		const char *name, *label, *mountpoint;
 		enum part_role role;
+		enum volume_role recorded_as;
 	} wanted[] = {
-		{ "var", "var", NEW_ROOT "/var", ROLE_VAR },
-		{ "tmp", "tmp", NEW_ROOT "/var/tmp", ROLE_TMP },
+		{ "var", "var", NEW_ROOT "/var", ROLE_VAR, VOLUME_VAR },
+		{ "tmp", "tmp", NEW_ROOT "/var/tmp", ROLE_TMP, VOLUME_TMP },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(wanted); i++) {
@@ -140,6 +142,7 @@ static void find_volumes(struct boot *b)
 		v->label = wanted[i].label;
 		v->mountpoint = wanted[i].mountpoint;
 		v->role = wanted[i].role;
+		v->recorded_as = wanted[i].recorded_as;
 		v->part = boot_disk_partition(b, v->role);
 		v->pending = v->part && !strncmp(v->part->label, REPART_PENDING_PREFIX,
 						 strlen(REPART_PENDING_PREFIX));
@@ -267,13 +270,14 @@ static int make_filesystem(struct boot *b, const struct volume *v, const char *m
 	return 0;
 }
 
+/* A partition repart created on this boot: LUKS2, the token, ext4.  Its final label comes later. */
 static int format_volume(struct boot *b, struct volume *v, const char *pass, size_t pass_len, const char *mapper)
 {
 	_cleanup_free_ char *json = NULL;
 	int keyslot, r;
 
 	log_notice("open-storage: formatting %s (partition \"%s\" was created on this boot) as LUKS2 for %s",
-		   v->part->devnode, v->part->label, v->mountpoint + strlen(NEW_ROOT));
+		   v->part->devnode, v->part->label, vol_path(v));
 	keyslot = luks_format(v->part->devnode, v->label, pass, pass_len);
 	if (keyslot < 0)
 		return boot_refuse(b, REFUSE_STORAGE_FORMAT, v->part->devnode, keyslot, "cannot format LUKS2");
@@ -283,38 +287,125 @@ static int format_volume(struct boot *b, struct volume *v, const char *pass, siz
 	if (r < 0)
 		return boot_refuse(b, REFUSE_STORAGE_FORMAT, v->part->devnode, r, "cannot store the %s token", TPM2_TOKEN_TYPE);
 	test_stop(b, v->role == ROLE_VAR ? "format-var" : "format-tmp");
-	r = luks_open(v->part->devnode, v->name, keyslot, pass, pass_len);
+	r = luks_open(v->part->devnode, v->name, keyslot, pass, pass_len, v->identity);
 	if (r < 0)
 		return boot_refuse(b, REFUSE_STORAGE_OPEN, v->part->devnode, r, "cannot open the volume just formatted");
 	r = make_filesystem(b, v, mapper);
 	if (r != 0)
 		return r;
-	/* Only now does the partition hold something: from here on it is never formatted again. */
-	r = repart_set_label(b->boot_disk, v->part->number, v->part->label, v->label);
-	if (r < 0)
-		return boot_refuse(b, REFUSE_STORAGE_LABEL, v->part->devnode, r, "cannot give the partition its final label");
 	v->outcome = "formatted";
 	return 0;
 }
 
 static int open_volume(struct boot *b, struct volume *v, const char *pass, size_t pass_len)
 {
+	char mapper[64];
+	int r;
+
+	snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", v->name);
+	if (v->pending)
+		return format_volume(b, v, pass, pass_len, mapper);
+	r = luks_open(v->part->devnode, v->name, LUKS_ANY_KEYSLOT, pass, pass_len, v->identity);
+	if (r < 0)
+		return boot_refuse(b, REFUSE_STORAGE_OPEN, v->part->devnode, r,
+				   "the unsealed secret does not open %s; it is never reformatted", vol_path(v));
+	v->outcome = "opened";
+	return 0;
+}
+
+/* The object a refusal about the record names. */
+static const char *record_object(void)
+{
+	static char name[32];
+
+	snprintf(name, sizeof(name), "TPM NV index 0x%08x", VOLUME_RECORD_NV_INDEX);
+	return name;
+}
+
+/*
+ * Whether each volume that held data is the one this machine provisioned
+ * for its role, by the record only this stage of the boot can write
+ * (lib/volume_record.h): the token on the disk says nothing, anyone with
+ * TPM access can seal a secret of their own under the SRK with the same
+ * policy.  A missing record with provisioned volumes is a refusal, never
+ * a first boot.
+ */
+static int check_volumes(struct boot *b, struct volume_record *rec)
+{
+	uint8_t bytes[VOLUME_RECORD_SIZE];
+	struct reason why = { "" };
+	int r;
+
+	r = tpm2_nv_record_read(b->storage.tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, bytes, sizeof(bytes), &why);
+	if (r >= 0 && volume_record_decode(bytes, sizeof(bytes), rec) < 0)
+		r = reason_set(&why, -EBADMSG, "the record's bytes are not a volume record");
+	if (r < 0)
+		return boot_refuse(b, REFUSE_STORAGE_RECORD, record_object(), 0,
+				   "no valid record of the volumes this machine provisioned: %s; nothing mounted",
+				   why.text);
+	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
+		const struct volume *v = &b->storage.vols[i];
+		int role;
+
+		if (v->pending)
+			continue;
+		role = volume_record_find(rec, v->identity);
+		if (role == (int)v->recorded_as)
+			continue;
+		if (role >= 0)
+			return boot_refuse(b, REFUSE_STORAGE_ROLE, v->part->devnode, 0,
+					   "the volume in the %s partition is the one this machine provisioned as %s; "
+					   "nothing mounted", vol_path(v), vol_path(&b->storage.vols[1 - i]));
+		return boot_refuse(b, REFUSE_STORAGE_FOREIGN, v->part->devnode, 0,
+				   "opens with the unsealed secret, but is not the volume this machine provisioned "
+				   "as %s; nothing mounted", vol_path(v));
+	}
+	return 0;
+}
+
+/*
+ * New volumes go into the record before their partitions get final
+ * labels: a power cut in between leaves them pending, to be formatted
+ * again, never provisioned and unrecorded.
+ */
+static int record_volumes(struct boot *b, struct volume_record *rec)
+{
+	uint8_t bytes[VOLUME_RECORD_SIZE];
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
+		const struct volume *v = &b->storage.vols[i];
+
+		if (v->pending)
+			memcpy(rec->identity[v->recorded_as], v->identity, VOLUME_IDENTITY_SIZE);
+	}
+	volume_record_encode(rec, bytes);
+	r = tpm2_nv_record_write(b->storage.tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, bytes, sizeof(bytes));
+	if (r < 0)
+		return boot_refuse(b, REFUSE_STORAGE_RECORD, record_object(), r,
+				   "cannot record the new volumes in the TPM (owner hierarchy with a password?)");
+	log_info("open-storage: recorded the volumes' identities in %s", record_object());
+	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
+		struct volume *v = &b->storage.vols[i];
+
+		if (!v->pending)
+			continue;
+		/* Only now does the partition hold something: from here on it is never formatted again. */
+		r = repart_set_label(b->boot_disk, v->part->number, v->part->label, v->label);
+		if (r < 0)
+			return boot_refuse(b, REFUSE_STORAGE_LABEL, v->part->devnode, r,
+					   "cannot give the partition its final label");
+	}
+	return 0;
+}
+
+static int mount_volume(struct boot *b, const struct volume *v)
+{
 	_cleanup_close_ int root_fd = -1, target = -1;
 	char mapper[64];
 	int r;
 
 	snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", v->name);
-	if (v->pending) {
-		r = format_volume(b, v, pass, pass_len, mapper);
-		if (r != 0)
-			return r;
-	} else {
-		r = luks_open(v->part->devnode, v->name, LUKS_ANY_KEYSLOT, pass, pass_len);
-		if (r < 0)
-			return boot_refuse(b, REFUSE_STORAGE_OPEN, v->part->devnode, r,
-					   "the unsealed secret does not open %s; it is never reformatted", vol_path(v));
-		v->outcome = "opened";
-	}
 	/*
 	 * /var/tmp's mount point lies in /var, which the running OS writes:
 	 * resolved beneath the new root without following a symlink, and
@@ -343,7 +434,7 @@ static int open_volume(struct boot *b, struct volume *v, const char *pass, size_
 			return boot_refuse(b, REFUSE_STORAGE_MOUNT, v->mountpoint, mounted < 0 ? mounted : errno,
 					   "cannot make it world-writable and sticky");
 	}
-	log_info("open-storage: %s: %s %s, mounted", v->mountpoint + strlen(NEW_ROOT), v->part->devnode, v->outcome);
+	log_info("open-storage: %s: %s %s, mounted", vol_path(v), v->part->devnode, v->outcome);
 	return 0;
 }
 
@@ -387,8 +478,9 @@ static int open_swap(struct boot *b)
 int state_open_storage(void *ctx)
 {
 	struct boot *b = ctx;
+	struct volume_record rec = { 0 };
 	unsigned char pass[64];
-	size_t pass_len = 0;
+	size_t pass_len = 0, n_pending = 0;
 	int r = 0;
 
 	if (!b->storage.have_secret || b->storage.pcr7_extended)
@@ -399,9 +491,18 @@ int state_open_storage(void *ctx)
 		return boot_refuse(b, REFUSE_INTERNAL, "volume secret", 0, "cannot encode");
 	if (mkdir(RAMPART_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		r = boot_refuse(b, REFUSE_STORAGE_MOUNT, RAMPART_RUN_DIR, errno, "cannot create");
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(b->storage.vols); i++)
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(b->storage.vols); i++) {
 		r = open_volume(b, &b->storage.vols[i], (const char *)pass, pass_len);
+		n_pending += b->storage.vols[i].pending;
+	}
 	explicit_wipe(pass, sizeof(pass));
+	/* Nothing is mounted before every volume is known to be this machine's, in its role. */
+	if (r == 0 && n_pending < ARRAY_SIZE(b->storage.vols))
+		r = check_volumes(b, &rec);
+	if (r == 0 && n_pending > 0)
+		r = record_volumes(b, &rec);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(b->storage.vols); i++)
+		r = mount_volume(b, &b->storage.vols[i]);
 	if (r != 0)
 		return r;
 	r = open_swap(b);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <libcryptsetup.h>
+#include <mbedtls/sha256.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -93,15 +94,43 @@ int luks_read_token(const char *dev, const char *type, char **json)
 	return -ENOENT;
 }
 
-int luks_open(const char *dev, const char *name, int keyslot, const char *pass, size_t pass_len)
+/* What tells volumes apart, and nothing about the key: H(domain || volume key). */
+static int volume_identity(const char *vk, size_t vk_len, uint8_t identity[VOLUME_IDENTITY_SIZE])
+{
+	static const char domain[] = "rampart volume identity v1";
+	mbedtls_sha256_context c;
+	int r = 0;
+
+	mbedtls_sha256_init(&c);
+	r |= mbedtls_sha256_starts(&c, 0);
+	r |= mbedtls_sha256_update(&c, (const unsigned char *)domain, sizeof(domain));
+	r |= mbedtls_sha256_update(&c, (const unsigned char *)vk, vk_len);
+	r |= mbedtls_sha256_finish(&c, identity);
+	mbedtls_sha256_free(&c);
+	return r ? -EIO : 0;
+}
+
+int luks_open(const char *dev, const char *name, int keyslot, const char *pass, size_t pass_len,
+	      uint8_t identity[VOLUME_IDENTITY_SIZE])
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	char vk[LUKS_KEY_BYTES];
+	size_t vk_len = sizeof(vk);
 	int r;
 
 	r = load_luks2(&cd, dev);
 	if (r < 0)
 		return r;
-	r = crypt_activate_by_passphrase(cd, name, keyslot, pass, pass_len, 0);
+	/*
+	 * The volume key first, then activation with that very key: the
+	 * identity returned is the one of the mapping that exists.
+	 */
+	r = crypt_volume_key_get(cd, keyslot, vk, &vk_len, pass, pass_len);
+	if (r >= 0 && identity)
+		r = volume_identity(vk, vk_len, identity);
+	if (r >= 0)
+		r = crypt_activate_by_volume_key(cd, name, vk, vk_len, 0);
+	explicit_wipe(vk, sizeof(vk));
 	return r < 0 ? r : 0;
 }
 

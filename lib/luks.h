@@ -3,6 +3,9 @@
 #define RAMPART_LUKS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "volume_record.h"
 
 /*
  * LUKS2 volumes unlocked by a TPM-sealed secret.  The keyslot KDF is
@@ -29,8 +32,15 @@ int luks_read_token(const char *dev, const char *type, char **json);
 
 #define LUKS_ANY_KEYSLOT (-1)
 
-/* Activates @dev as /dev/mapper/@name with @pass on @keyslot; @name NULL only checks the passphrase. */
-int luks_open(const char *dev, const char *name, int keyslot, const char *pass, size_t pass_len);
+/*
+ * Activates @dev as /dev/mapper/@name with @pass on @keyslot; @name NULL
+ * only checks the passphrase.  @identity (may be NULL) receives the
+ * volume's identity: SHA-256 over a fixed domain string and the volume
+ * key, the same for every keyslot and token of the volume, and different
+ * for a volume formatted again, whatever its UUID or header says.
+ */
+int luks_open(const char *dev, const char *name, int keyslot, const char *pass, size_t pass_len,
+	      uint8_t identity[VOLUME_IDENTITY_SIZE]);
 
 /* Plain dm-crypt with a random key that exists only in the kernel: for swap. */
 int luks_open_plain_ephemeral(const char *dev, const char *name);

@@ -45,6 +45,9 @@ struct tpm2 {
 	TPML_PCR_SELECTION banks; /* allocated PCR banks, asked once */
 };
 
+/* A policy session's digest before its first assertion. */
+static const uint8_t policy_start[32];
+
 static const TPMT_SYM_DEF aes128cfb = {
 	.algorithm = TPM2_ALG_AES,
 	.keyBits.aes = 128,
@@ -370,12 +373,17 @@ static void scope_close(struct scope *sc, ESYS_TR tr)
 		sc->close[sc->n_close++] = tr;
 }
 
-/* Forgets @tr without flushing it (it is flushed already). */
+/* Forgets @tr without flushing or closing it (it is gone already). */
 static void scope_forget(struct scope *sc, ESYS_TR tr)
 {
 	for (size_t i = 0; i < sc->n_flush; i++)
 		if (sc->flush[i] == tr) {
 			sc->flush[i] = sc->flush[--sc->n_flush];
+			return;
+		}
+	for (size_t i = 0; i < sc->n_close; i++)
+		if (sc->close[i] == tr) {
+			sc->close[i] = sc->close[--sc->n_close];
 			return;
 		}
 }
@@ -493,13 +501,14 @@ static int pcrs_read(struct tpm2 *t, uint32_t mask, uint8_t values[TPM2_PCR_COUN
 }
 
 /*
- * TPM2_PolicyPCR's digest, as the TPM computes it in a fresh session:
- * H(0^32 || TPM_CC_PolicyPCR || TPML_PCR_SELECTION || H(PCR values in
- * ascending order)).  The selection is marshalled exactly as it is sent.
+ * TPM2_PolicyPCR's digest, as the TPM computes it after a policy digest
+ * @from (all zeros in a fresh session): H(from || TPM_CC_PolicyPCR ||
+ * TPML_PCR_SELECTION || H(PCR values in ascending order)).  The selection
+ * is marshalled exactly as it is sent.
  */
-static int policy_pcr_digest(uint32_t mask, const uint8_t values[TPM2_PCR_COUNT][32], uint8_t out[32])
+static int policy_pcr_digest(const uint8_t from[32], uint32_t mask, const uint8_t values[TPM2_PCR_COUNT][32],
+			     uint8_t out[32])
 {
-	static const uint8_t zero[32];
 	uint8_t pcr_digest[32], cmd[sizeof(TPM2_CC) + sizeof(TPML_PCR_SELECTION)];
 	mbedtls_sha256_context c;
 	TPML_PCR_SELECTION sel;
@@ -518,7 +527,7 @@ static int policy_pcr_digest(uint32_t mask, const uint8_t values[TPM2_PCR_COUNT]
 			r |= mbedtls_sha256_update(&c, values[pcr], 32);
 	r |= mbedtls_sha256_finish(&c, pcr_digest);
 	r |= mbedtls_sha256_starts(&c, 0);
-	r |= mbedtls_sha256_update(&c, zero, sizeof(zero));
+	r |= mbedtls_sha256_update(&c, from, 32);
 	r |= mbedtls_sha256_update(&c, cmd, off);
 	r |= mbedtls_sha256_update(&c, pcr_digest, sizeof(pcr_digest));
 	r |= mbedtls_sha256_finish(&c, out);
@@ -862,7 +871,7 @@ int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
 	r = pcrs_read(t, pcr_mask, values);
 	if (r < 0)
 		return r;
-	r = policy_pcr_digest(pcr_mask, values, policy);
+	r = policy_pcr_digest(policy_start, pcr_mask, values, policy);
 	if (r < 0)
 		return r;
 	memcpy(tmpl.publicArea.authPolicy.buffer, policy, sizeof(policy));
@@ -1101,5 +1110,242 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
 	explicit_wipe(data->buffer, data->size);
 	log_debug("TPM: unsealed %u bytes sealed to PCRs %s in %llu ms", data->size, pcrs,
 		  (unsigned long long)((now_usec() - start) / 1000));
+	return 0;
+}
+
+/* ---- NV records ------------------------------------------------------------------------------ */
+
+/*
+ * Written only through a policy (no OWNERWRITE, no AUTHWRITE), read with
+ * the empty authValue, never counted against dictionary-attack lockout,
+ * written whole.
+ */
+#define NV_RECORD_ATTRS                                                                                  \
+	((TPM2_NT_ORDINARY << TPMA_NV_TPM2_NT_SHIFT) | TPMA_NV_POLICYWRITE | TPMA_NV_AUTHREAD | TPMA_NV_NO_DA | \
+	 TPMA_NV_WRITEALL)
+
+static int sha256_two(const void *a, size_t a_len, const void *b, size_t b_len, uint8_t out[32])
+{
+	mbedtls_sha256_context c;
+	int r = 0;
+
+	mbedtls_sha256_init(&c);
+	r |= mbedtls_sha256_starts(&c, 0);
+	r |= mbedtls_sha256_update(&c, a, a_len);
+	if (b_len)
+		r |= mbedtls_sha256_update(&c, b, b_len);
+	r |= mbedtls_sha256_finish(&c, out);
+	mbedtls_sha256_free(&c);
+	return r ? -EIO : 0;
+}
+
+/* H(@from || TPM_CC_PolicyCommandCode || @code), as TPM2_PolicyCommandCode extends a policy digest. */
+static int policy_command_code_digest(const uint8_t from[32], TPM2_CC code, uint8_t out[32])
+{
+	uint8_t cmd[2 * sizeof(TPM2_CC)];
+	size_t off = 0;
+
+	if (Tss2_MU_TPM2_CC_Marshal(TPM2_CC_PolicyCommandCode, cmd, sizeof(cmd), &off) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2_CC_Marshal(code, cmd, sizeof(cmd), &off) != TSS2_RC_SUCCESS)
+		return -EINVAL;
+	return sha256_two(from, 32, cmd, off, out);
+}
+
+/*
+ * The public area rampart gives an NV record at @index: its write policy is
+ * PolicyCommandCode(NV_Write) then PolicyPCR over the current values of
+ * @pcr_mask, so only a boot in which those PCRs still hold these values
+ * (before the lock) can write it.  @written: with TPMA_NV_WRITTEN, as the
+ * TPM shows it once written.
+ */
+static int nv_record_public(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, size_t len, bool written,
+			    TPM2B_NV_PUBLIC *pub)
+{
+	uint8_t values[TPM2_PCR_COUNT][32], after_cc[32];
+	int r;
+
+	r = pcrs_read(t, pcr_mask, values);
+	if (r < 0)
+		return r;
+	*pub = (TPM2B_NV_PUBLIC){
+		.nvPublic = {
+			.nvIndex = index,
+			.nameAlg = TPM2_ALG_SHA256,
+			.attributes = NV_RECORD_ATTRS | (written ? TPMA_NV_WRITTEN : 0),
+			.authPolicy.size = 32,
+			.dataSize = (UINT16)len,
+		},
+	};
+	r = policy_command_code_digest(policy_start, TPM2_CC_NV_Write, after_cc);
+	if (r == 0)
+		r = policy_pcr_digest(after_cc, pcr_mask, values, pub->nvPublic.authPolicy.buffer);
+	return r;
+}
+
+/* An NV index's name: nameAlg || H(TPMS_NV_PUBLIC). */
+static int nv_name(const TPM2B_NV_PUBLIC *pub, TPM2B_NAME *name)
+{
+	uint8_t buf[sizeof(TPMS_NV_PUBLIC)];
+	size_t off = 0, name_off = 0;
+	int r;
+
+	if (Tss2_MU_TPMS_NV_PUBLIC_Marshal(&pub->nvPublic, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPMI_ALG_HASH_Marshal(TPM2_ALG_SHA256, name->name, sizeof(name->name), &name_off) != TSS2_RC_SUCCESS)
+		return -EINVAL;
+	r = sha256_two(buf, off, NULL, 0, name->name + name_off);
+	name->size = (UINT16)(name_off + 32);
+	return r;
+}
+
+static bool same_name(const TPM2B_NAME *a, const TPM2B_NAME *b)
+{
+	return a->size == b->size && memcmp(a->name, b->name, a->size) == 0;
+}
+
+/*
+ * The index at @index as ESAPI sees it (its name checked against its
+ * public area by ESAPI): 0 and @tr (closed with @sc), -ENOENT if there is
+ * none.
+ */
+static int nv_index_open(struct scope *sc, uint32_t index, ESYS_TR *tr, TPM2B_NAME **name)
+{
+	struct tpm2 *t = sc->t;
+	TSS2_RC rc;
+
+	rc = ESYS(t, Esys_TR_FromTPMPublic(t->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, tr));
+	if (rc != TSS2_RC_SUCCESS) {
+		if (tpm_layer(rc) && tpm_rc(rc) == TPM2_RC_HANDLE)
+			return -ENOENT;
+		return tss_error(rc, "cannot read the public area of NV index 0x%08x", index);
+	}
+	scope_close(sc, *tr);
+	rc = Esys_TR_GetName(t->esys, *tr, name);
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(rc, "cannot read the name of NV index 0x%08x", index);
+	return 0;
+}
+
+int tpm2_nv_record_write(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, const void *data, size_t len)
+{
+	static const TPM2B_AUTH empty_auth;
+	_cleanup_(scope_end) struct scope sc = { .t = t };
+	_cleanup_esys_ TPM2B_NAME *have = NULL;
+	TPM2B_NV_PUBLIC pub, pub_written;
+	TPM2B_NAME want_written;
+	TPM2B_MAX_NV_BUFFER buf;
+	TPML_PCR_SELECTION sel;
+	ESYS_TR tr = ESYS_TR_NONE, session = ESYS_TR_NONE;
+	TSS2_RC rc;
+	int r;
+
+	if (!data || len == 0 || len > sizeof(buf.buffer) || !valid_pcr_mask(pcr_mask))
+		return -EINVAL;
+	r = esys_ready(t);
+	if (r < 0)
+		return r;
+	r = nv_record_public(t, index, pcr_mask, len, false, &pub);
+	if (r == 0)
+		r = nv_record_public(t, index, pcr_mask, len, true, &pub_written);
+	if (r == 0)
+		r = nv_name(&pub_written, &want_written);
+	if (r < 0)
+		return r;
+
+	r = nv_index_open(&sc, index, &tr, &have);
+	if (r == 0 && !same_name(have, &want_written)) {
+		/*
+		 * Someone else's index, ours under another policy, or one never
+		 * written (whoever defined it chose its authValue, which no name
+		 * shows): it goes, and ours is made.  A record written by rampart
+		 * under these PCR values is kept and written over.
+		 */
+		rc = ESYS(t, Esys_NV_UndefineSpace(t->esys, ESYS_TR_RH_OWNER, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+						   ESYS_TR_NONE));
+		if (rc != TSS2_RC_SUCCESS)
+			return tss_error(rc, "cannot remove NV index 0x%08x, which is not the one rampart defines",
+					 index);
+		scope_forget(&sc, tr);
+		log_debug("TPM: removed NV index 0x%08x: its public area is not the one rampart defines", index);
+		r = -ENOENT;
+	}
+	if (r == -ENOENT) {
+		rc = ESYS(t, Esys_NV_DefineSpace(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+						 ESYS_TR_NONE, &empty_auth, &pub, &tr));
+		if (rc != TSS2_RC_SUCCESS)
+			return tss_error(rc, "cannot define NV index 0x%08x (owner hierarchy with a password?)", index);
+		scope_close(&sc, tr);
+		r = 0;
+	}
+	if (r < 0)
+		return r;
+
+	rc = session_start(&sc, ESYS_TR_NONE, TPM2_SE_POLICY, 0, &session);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = ESYS(t, Esys_PolicyCommandCode(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+						    TPM2_CC_NV_Write));
+	pcr_selection(pcr_mask, &sel);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = ESYS(t, Esys_PolicyPCR(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					    &(const TPM2B_DIGEST){ 0 }, &sel));
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(rc, "cannot run the write policy of NV index 0x%08x", index);
+	buf.size = (UINT16)len;
+	memcpy(buf.buffer, data, len);
+	rc = ESYS(t, Esys_NV_Write(t->esys, tr, tr, session, ESYS_TR_NONE, ESYS_TR_NONE, &buf, 0));
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_error(rc, "cannot write NV index 0x%08x", index);
+	log_debug("TPM: wrote %zu bytes to NV index 0x%08x", len, index);
+	return 0;
+}
+
+int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void *data, size_t len,
+			struct reason *why)
+{
+	_cleanup_(scope_end) struct scope sc = { .t = t };
+	_cleanup_esys_ TPM2B_NAME *have = NULL;
+	_cleanup_esys_ TPM2B_MAX_NV_BUFFER *got = NULL;
+	TPM2B_NV_PUBLIC pub, pub_written;
+	TPM2B_NAME want, want_written;
+	ESYS_TR tr = ESYS_TR_NONE;
+	TSS2_RC rc;
+	int r;
+
+	if (!data || len == 0 || len > sizeof(got->buffer) || !valid_pcr_mask(pcr_mask))
+		return reason_set(why, -EINVAL, "invalid arguments");
+	r = esys_ready(t);
+	if (r < 0)
+		return reason_set(why, r, "TPM context unusable");
+	r = nv_record_public(t, index, pcr_mask, len, false, &pub);
+	if (r == 0)
+		r = nv_record_public(t, index, pcr_mask, len, true, &pub_written);
+	if (r == 0)
+		r = nv_name(&pub, &want);
+	if (r == 0)
+		r = nv_name(&pub_written, &want_written);
+	if (r < 0)
+		return reason_set(why, r, "cannot compute the record's public area");
+
+	r = nv_index_open(&sc, index, &tr, &have);
+	if (r == -ENOENT)
+		return reason_set(why, -ENOENT, "no NV index 0x%08x in the TPM", index);
+	if (r < 0)
+		return reason_set(why, r, "cannot read NV index 0x%08x", index);
+	/* The name covers attributes, policy (so the PCR values), size and the WRITTEN bit. */
+	if (same_name(have, &want))
+		return reason_set(why, -ENODATA, "NV index 0x%08x was defined but never written", index);
+	if (!same_name(have, &want_written))
+		return reason_set(why, -EKEYREJECTED,
+				  "NV index 0x%08x is not the one rampart defines (attributes, write policy or size differ)",
+				  index);
+
+	rc = ESYS(t, Esys_NV_Read(t->esys, tr, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)len, 0,
+				  &got));
+	if (rc != TSS2_RC_SUCCESS) {
+		tss_error(rc, "cannot read NV index 0x%08x", index);
+		return reason_set(why, -EREMOTEIO, "cannot read NV index 0x%08x", index);
+	}
+	if (got->size != len)
+		return reason_set(why, -EREMOTEIO, "NV index 0x%08x read as %u bytes", index, got->size);
+	memcpy(data, got->buffer, len);
 	return 0;
 }

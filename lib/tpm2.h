@@ -126,6 +126,38 @@ int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
  */
 int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, struct reason *why);
 
+/*
+ * NV records: a few bytes in an ordinary NV index at @index that anyone
+ * can read (AUTHREAD, empty authValue) and only a boot whose PCRs in
+ * @pcr_mask (sha256) hold the values they hold now can write: writing
+ * needs a policy session with PolicyCommandCode(NV_Write) and PolicyPCR,
+ * there is no OWNERWRITE or AUTHWRITE.  So the initrd writes it before
+ * the lock, and nothing after the lock can, the running OS included.
+ *
+ * tpm2_nv_record_write() keeps an index this module defined and wrote
+ * under the same PCR values; any other index at @index (someone else's,
+ * one never written, whose authValue whoever defined it chose) is removed
+ * and the index defined anew, with the owner hierarchy's empty
+ * authorisation.  Then @data is written (all @len bytes, at most 1024).
+ *
+ * tpm2_nv_record_read() trusts the index only if its name (hence its
+ * attributes, write policy over the current PCR values, size and the
+ * WRITTEN bit) is the one this module gives it once written, then reads
+ * all @len bytes.  Returns 0 or, with @why set:
+ *   -ENOENT        no index at @index (never defined, or deleted: anyone
+ *                  with the owner authorisation can delete it)
+ *   -ENODATA       defined as rampart defines it, never written
+ *   -EKEYREJECTED  an index that is not rampart's: other attributes, a
+ *                  write policy over other PCR values, another size
+ *   -EREMOTEIO     TPM error
+ * Owner-defined indices cannot be made undeletable (that takes
+ * PLATFORMCREATE), so a missing record is for the caller to treat as an
+ * attack, never as "nothing recorded yet".
+ */
+int tpm2_nv_record_write(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, const void *data, size_t len);
+int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void *data, size_t len,
+			struct reason *why);
+
 /* Reads a PCR of the sha256 bank.  -EINVAL for @pcr >= 24, -EOPNOTSUPP without a sha256 bank. */
 int tpm2_pcr_read(struct tpm2 *t, unsigned pcr, uint8_t digest[32]);
 

@@ -284,9 +284,9 @@ static int later_boot(const char *path, const uint8_t want[SECRET_LEN])
 
 	pass_len = passphrase(secret, pass);
 	explicit_wipe(secret, sizeof(secret));
-	r = luks_open(path, NULL, keyslot, pass, pass_len);
+	r = luks_open(path, NULL, keyslot, pass, pass_len, NULL);
 	if (r == 0)
-		r = luks_open(path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len);
+		r = luks_open(path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len, NULL);
 	explicit_wipe(pass, sizeof(pass));
 	assert_int_equal(r, 0);
 	return 0;
@@ -414,13 +414,60 @@ static void wrong_passphrase_does_not_open(void)
 	memcpy(other, v.secret, sizeof(other));
 	other[0] ^= 0x01;
 	pass_len = passphrase(other, pass);
-	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len), -EPERM);
-	assert_int_equal(luks_open(v.path, NULL, v.keyslot, pass, pass_len), -EPERM);
+	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len, NULL), -EPERM);
+	assert_int_equal(luks_open(v.path, NULL, v.keyslot, pass, pass_len, NULL), -EPERM);
 	/* The right one, one byte short. */
 	pass_len = passphrase(v.secret, pass);
-	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len - 1), -EPERM);
-	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len), 0);
+	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len - 1, NULL), -EPERM);
+	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len, NULL), 0);
 	explicit_wipe(pass, sizeof(pass));
+	explicit_wipe(other, sizeof(other));
+	volume_done(&v);
+}
+
+/*
+ * The identity the volume record keeps (lib/volume_record.h): the same
+ * through any keyslot of a volume, another for the same passphrase on a
+ * volume formatted again, and nothing when the passphrase is wrong.
+ */
+static void identity_is_the_volume_key(void)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	uint8_t id[VOLUME_IDENTITY_SIZE], again[VOLUME_IDENTITY_SIZE], none[VOLUME_IDENTITY_SIZE] = { 0 };
+	uint8_t other[SECRET_LEN];
+	char pass[PASS_MAX], pass2[PASS_MAX];
+	size_t pass_len, pass2_len;
+	struct volume v = { 0 };
+	int slot2;
+
+	first_boot(&v, "identity.img");
+	pass_len = passphrase(v.secret, pass);
+	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len, id), 0);
+	assert_memory_not_equal(id, none, sizeof(id));
+
+	/* A second keyslot (as systemd-cryptenroll adds one) opens the same volume. */
+	memcpy(other, v.secret, sizeof(other));
+	other[0] ^= 0x01;
+	pass2_len = passphrase(other, pass2);
+	assert_int_equal(crypt_init(&cd, v.path), 0);
+	assert_int_equal(crypt_load(cd, CRYPT_LUKS2, NULL), 0);
+	slot2 = crypt_keyslot_add_by_passphrase(cd, CRYPT_ANY_SLOT, pass, pass_len, pass2, pass2_len);
+	assert_true(slot2 >= 0 && slot2 != v.keyslot);
+	assert_int_equal(luks_open(v.path, NULL, slot2, pass2, pass2_len, again), 0);
+	assert_memory_equal(id, again, sizeof(id));
+
+	/* A wrong passphrase: no identity. */
+	memset(again, 0, sizeof(again));
+	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len - 1, again), -EPERM);
+	assert_memory_equal(again, none, sizeof(again));
+
+	/* Formatted again with the same passphrase (same secret): another volume. */
+	assert_true(luks_format(v.path, LABEL, pass, pass_len) >= 0);
+	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, pass, pass_len, again), 0);
+	assert_memory_not_equal(id, again, sizeof(id));
+
+	explicit_wipe(pass, sizeof(pass));
+	explicit_wipe(pass2, sizeof(pass2));
 	explicit_wipe(other, sizeof(other));
 	volume_done(&v);
 }
@@ -434,7 +481,7 @@ static void zeros_are_not_luks(void)
 	file_sha256(path, before);
 	assert_int_equal(luks_read_token(path, TPM2_TOKEN_TYPE, &json), -EMEDIUMTYPE);
 	assert_null(json);
-	assert_int_equal(luks_open(path, NULL, LUKS_ANY_KEYSLOT, "x", 1), -EMEDIUMTYPE);
+	assert_int_equal(luks_open(path, NULL, LUKS_ANY_KEYSLOT, "x", 1, NULL), -EMEDIUMTYPE);
 	file_sha256(path, after);
 	assert_memory_equal(before, after, sizeof(before));
 }
@@ -472,7 +519,7 @@ static void both_headers_damaged(void)
 	file_sha256(v.path, before);
 	assert_int_equal(luks_read_token(v.path, TPM2_TOKEN_TYPE, &json), -EMEDIUMTYPE);
 	assert_null(json);
-	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, "x", 1), -EMEDIUMTYPE);
+	assert_int_equal(luks_open(v.path, NULL, LUKS_ANY_KEYSLOT, "x", 1, NULL), -EMEDIUMTYPE);
 	file_sha256(v.path, after);
 	assert_memory_equal(before, after, sizeof(before));
 	volume_done(&v);
@@ -588,7 +635,7 @@ static void no_repair_without_locking(void)
 
 		ok = crypt_metadata_locking(NULL, 0) == 0 &&
 		     luks_read_token(v.path, TPM2_TOKEN_TYPE, &json) == 0 && same_json(json, v.json) &&
-		     luks_open(v.path, NULL, v.keyslot, pass, pass_len) == 0;
+		     luks_open(v.path, NULL, v.keyslot, pass, pass_len, NULL) == 0;
 		explicit_wipe(pass, sizeof(pass));
 		_exit(ok ? 0 : 1);
 	}
@@ -610,6 +657,7 @@ int main(void)
 		T(token_read_back_is_the_one_built),
 		T(pcr7_extended_refuses_and_writes_nothing),
 		T(wrong_passphrase_does_not_open),
+		T(identity_is_the_volume_key),
 		T(zeros_are_not_luks),
 		T(luks2_without_token),
 		T(both_headers_damaged),

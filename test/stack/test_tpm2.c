@@ -1033,6 +1033,148 @@ static void lockout(void)
 }
 
 /* A caller that drops its context mid-way leaves nothing in the TPM it cannot recover from. */
+/* ---- NV records --------------------------------------------------------------------------------- */
+
+/* PCR 16, the debug PCR, can be reset: a reset stands for the next boot. */
+#define NV_PCR 16
+#define NV_MASK (1u << NV_PCR)
+
+/*
+ * The write policy of a record, spelled out: PolicyCommandCode(NV_Write)
+ * then PolicyPCR over sha256 PCR 16.
+ */
+static void expected_nv_write_policy(const uint8_t pcr[32], uint8_t out[32])
+{
+	static const uint8_t cc[] = { 0x00, 0x00, 0x01, 0x6c, 0x00, 0x00, 0x01, 0x37 };
+	static const uint8_t pcr_cmd[] = { 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x00, 0x01,
+					   0x00, 0x0b, 0x03, 0x00, 0x00, 0x01 };
+	uint8_t zero[32] = { 0 }, after_cc[32], pcr_digest[32], buf[32 + sizeof(pcr_cmd) + 32];
+
+	md(MBEDTLS_MD_SHA256, zero, 32, cc, sizeof(cc), after_cc);
+	md(MBEDTLS_MD_SHA256, pcr, 32, NULL, 0, pcr_digest);
+	memcpy(buf, after_cc, 32);
+	memcpy(buf + 32, pcr_cmd, sizeof(pcr_cmd));
+	memcpy(buf + 32 + sizeof(pcr_cmd), pcr_digest, 32);
+	md(MBEDTLS_MD_SHA256, buf, sizeof(buf), NULL, 0, out);
+}
+
+static void raw_nv_define(struct raw *r, uint32_t index, TPMA_NV attrs, const uint8_t *policy, UINT16 size,
+			  ESYS_TR *tr)
+{
+	TPM2B_NV_PUBLIC pub = {
+		.nvPublic = { .nvIndex = index, .nameAlg = TPM2_ALG_SHA256, .attributes = attrs, .dataSize = size },
+	};
+
+	if (policy) {
+		pub.nvPublic.authPolicy.size = 32;
+		memcpy(pub.nvPublic.authPolicy.buffer, policy, 32);
+	}
+	assert_int_equal(Esys_NV_DefineSpace(r->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+					     ESYS_TR_NONE, &(const TPM2B_AUTH){ 0 }, &pub, tr),
+			 TSS2_RC_SUCCESS);
+}
+
+static void nv_read_expect(struct tpm2 *t, uint32_t index, const uint8_t *want, size_t len, int err)
+{
+	uint8_t got[64] = { 0 };
+	struct reason why = { "" };
+
+	assert_true(len <= sizeof(got));
+	assert_int_equal(tpm2_nv_record_read(t, index, NV_MASK, got, len, &why), err);
+	if (err == 0)
+		assert_memory_equal(got, want, len);
+	else
+		assert_true(why.text[0] != '\0');
+}
+
+static void nv_record_round_trip(void)
+{
+	struct tpm2 *t = open_tpm(&tpm_b);
+	uint8_t one[40], two[40];
+
+	memset(one, 0x5a, sizeof(one));
+	memset(two, 0xa5, sizeof(two));
+	nv_read_expect(t, 0x01d10390, one, sizeof(one), -ENOENT);
+	assert_int_equal(tpm2_nv_record_write(t, 0x01d10390, NV_MASK, one, sizeof(one)), 0);
+	nv_read_expect(t, 0x01d10390, one, sizeof(one), 0);
+	/* Written over in place. */
+	assert_int_equal(tpm2_nv_record_write(t, 0x01d10390, NV_MASK, two, sizeof(two)), 0);
+	nv_read_expect(t, 0x01d10390, two, sizeof(two), 0);
+	/* Another size is another public area: not the record asked for. */
+	nv_read_expect(t, 0x01d10390, two, sizeof(two) - 1, -EKEYREJECTED);
+	assert_int_equal(tpm2_nv_record_write(t, 0x01d10390, NV_MASK, NULL, 4), -EINVAL);
+	assert_int_equal(tpm2_nv_record_write(t, 0x01d10390, 0, one, sizeof(one)), -EINVAL);
+	tpm2_close(t);
+}
+
+/*
+ * After the lock, whoever holds the owner authorisation (this module
+ * included) can replace the index and write it, but only under a policy
+ * over the locked PCR value: the next boot, back at the value before the
+ * lock, refuses it.
+ */
+static void nv_record_bound_to_the_pcr(void)
+{
+	struct tpm2 *t = open_tpm(&tpm_b);
+	uint8_t rec[32], forged[32];
+	struct raw r;
+
+	memset(rec, 0x11, sizeof(rec));
+	memset(forged, 0x22, sizeof(forged));
+	assert_int_equal(tpm2_nv_record_write(t, 0x01d10391, NV_MASK, rec, sizeof(rec)), 0);
+	nv_read_expect(t, 0x01d10391, rec, sizeof(rec), 0);
+	assert_int_equal(tpm2_pcr_extend_event(t, NV_PCR, "lock", 4), 0);
+	/* What was written no longer counts under the locked value either. */
+	nv_read_expect(t, 0x01d10391, rec, sizeof(rec), -EKEYREJECTED);
+	assert_int_equal(tpm2_nv_record_write(t, 0x01d10391, NV_MASK, forged, sizeof(forged)), 0);
+
+	raw_open(&r, &tpm_b);
+	assert_int_equal(Esys_PCR_Reset(r.esys, ESYS_TR_PCR0 + NV_PCR, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE),
+			 TSS2_RC_SUCCESS);
+	raw_close(&r);
+	nv_read_expect(t, 0x01d10391, forged, sizeof(forged), -EKEYREJECTED);
+	tpm2_close(t);
+}
+
+/*
+ * Indices someone else defined at the record's handle: one its owner can
+ * write (refused, then replaced by a write), and one exactly like
+ * rampart's but never written (-ENODATA: the name differs only in the
+ * WRITTEN bit, which also shows the write policy is computed as spelled
+ * out above).
+ */
+static void nv_record_not_ours(void)
+{
+	struct tpm2 *t = open_tpm(&tpm_b);
+	uint8_t mine[32], theirs[32], pcr[32], policy[32];
+	struct raw r;
+	ESYS_TR tr;
+	TPM2B_MAX_NV_BUFFER buf = { .size = sizeof(theirs) };
+
+	memset(mine, 0x33, sizeof(mine));
+	memset(theirs, 0x44, sizeof(theirs));
+	memcpy(buf.buffer, theirs, sizeof(theirs));
+	raw_open(&r, &tpm_b);
+	raw_nv_define(&r, 0x01d10392, TPMA_NV_OWNERWRITE | TPMA_NV_AUTHWRITE | TPMA_NV_AUTHREAD | TPMA_NV_NO_DA,
+		      NULL, sizeof(theirs), &tr);
+	assert_int_equal(Esys_NV_Write(r.esys, tr, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &buf, 0),
+			 TSS2_RC_SUCCESS);
+	nv_read_expect(t, 0x01d10392, theirs, sizeof(theirs), -EKEYREJECTED);
+	assert_int_equal(tpm2_nv_record_write(t, 0x01d10392, NV_MASK, mine, sizeof(mine)), 0);
+	nv_read_expect(t, 0x01d10392, mine, sizeof(mine), 0);
+
+	raw_pcr_read(&r, TPM2_ALG_SHA256, NV_PCR, pcr, sizeof(pcr));
+	expected_nv_write_policy(pcr, policy);
+	raw_nv_define(&r, 0x01d10393,
+		      TPMA_NV_POLICYWRITE | TPMA_NV_AUTHREAD | TPMA_NV_NO_DA | TPMA_NV_WRITEALL, policy,
+		      sizeof(mine), &tr);
+	raw_close(&r);
+	nv_read_expect(t, 0x01d10393, mine, sizeof(mine), -ENODATA);
+	assert_int_equal(tpm2_nv_record_write(t, 0x01d10393, NV_MASK, mine, sizeof(mine)), 0);
+	nv_read_expect(t, 0x01d10393, mine, sizeof(mine), 0);
+	tpm2_close(t);
+}
+
 static void many_contexts(void)
 {
 	struct tpm2_sealed s;
@@ -1071,6 +1213,9 @@ int main(void)
 		T(extend_every_bank),
 		T(lockout),
 		T(many_contexts),
+		T(nv_record_round_trip),
+		T(nv_record_bound_to_the_pcr),
+		T(nv_record_not_ours),
 	};
 
 	log_set_max_level(LOG_DEBUG);
