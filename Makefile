@@ -225,7 +225,14 @@ $(BUILD)/test-tools/plant-srk: test/qemu/plant-srk.c | stack
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $< $(INIT_LIBS)
 
-qemu-test: images $(BUILD)/test-tools/plant-srk
+$(BUILD)/test-tools/forge-volumes: test/qemu/forge-volumes.c \
+		$$(patsubst %.c,$(BUILD)/musl/%.o,$$(shell test/link-deps.sh test/qemu/forge-volumes.c)) | stack
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^ $(INIT_LIBS)
+
+TEST_TOOLS := $(addprefix $(BUILD)/test-tools/,plant-srk forge-volumes)
+
+qemu-test: images $(TEST_TOOLS)
 	@mkdir -p $(RESULTS)
 	@$(SCENARIO_ENV) test/qemu/run-scenarios.sh $(RESULTS)/scenarios.txt $(SCENARIOS)
 

@@ -214,10 +214,10 @@ int state_unseal(void *ctx)
 	r = boot_tpm_open(b);
 	if (r < 0)
 		return boot_refuse(b, REFUSE_TPM_MISSING, TPM2_DEVICE_PATH, r, "no usable TPM; the storage key cannot be had");
-	/* The kernel's pool is not ready this early; everything after wants random numbers. */
-	r = tpm2_seed_kernel_rng(b->storage.tpm, 64);
+	/* More for the kernel's pool, never counted as entropy: these bytes cross the TPM bus in clear. */
+	r = tpm2_mix_into_kernel_rng(b->storage.tpm, 64);
 	if (r < 0)
-		log_warning("could not seed the kernel's random pool from the TPM: %s", strerror(-r));
+		log_warning("could not mix TPM randomness into the kernel's pool: %s", strerror(-r));
 
 	find_volumes(b);
 	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
@@ -238,8 +238,8 @@ int state_unseal(void *ctx)
 
 	/*
 	 * First boot: every volume is new.  The secret comes from the kernel's
-	 * pool (seeded from the TPM above), not straight from TPM2_GetRandom,
-	 * whose answer crosses the TPM bus in clear.
+	 * pool, not straight from TPM2_GetRandom, whose answer crosses the
+	 * TPM bus in clear.
 	 */
 	if (getrandom(b->storage.secret, sizeof(b->storage.secret), 0) != (ssize_t)sizeof(b->storage.secret))
 		return boot_refuse(b, REFUSE_TPM_RANDOM, "/dev/urandom", errno, "cannot get a volume secret");

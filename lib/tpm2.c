@@ -11,9 +11,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <sys/ioctl.h>
-
-#include <linux/random.h>
 
 #include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
@@ -667,32 +664,26 @@ int tpm2_get_random(struct tpm2 *t, void *buf, size_t n)
 	return 0;
 }
 
-int tpm2_seed_kernel_rng(struct tpm2 *t, size_t bytes)
+int tpm2_mix_into_kernel_rng(struct tpm2 *t, size_t bytes)
 {
-	union {
-		struct rand_pool_info info;
-		uint8_t mem[sizeof(struct rand_pool_info) + SEED_MAX];
-	} u;
+	uint8_t buf[SEED_MAX];
 	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (bytes == 0 || bytes > SEED_MAX)
 		return -EINVAL;
-	r = tpm2_get_random(t, u.info.buf, bytes);
+	r = tpm2_get_random(t, buf, bytes);
 	if (r < 0)
 		return r;
-	u.info.entropy_count = (int)(bytes * 8);
-	u.info.buf_size = (int)bytes;
-
+	/* A write to /dev/urandom mixes without crediting. */
 	fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		r = log_debug_errno(errno, "cannot open /dev/urandom");
-	else if (ioctl(fd, RNDADDENTROPY, &u.info) < 0)
-		r = log_debug_errno(errno,
-			      "cannot credit TPM randomness to the kernel (RNDADDENTROPY)");
+	else if (write(fd, buf, bytes) != (ssize_t)bytes)
+		r = log_debug_errno(errno, "cannot mix TPM randomness into the kernel's pool");
 	else
-		log_debug("TPM: credited %zu bytes of TPM randomness to the kernel's pool", bytes);
-	explicit_wipe(&u, sizeof(u));
+		log_debug("TPM: mixed %zu bytes of TPM randomness into the kernel's pool (not credited)", bytes);
+	explicit_wipe(buf, sizeof(buf));
 	return r;
 }
 

@@ -16,9 +16,9 @@
  *
  * Randomness: ESAPI's salted sessions draw nonces and ephemeral keys from
  * mbedtls, which calls getrandom() and so blocks until the kernel's pool
- * is initialised.  Early in the boot call tpm2_seed_kernel_rng() before
- * tpm2_seal() or tpm2_unseal(); tpm2_get_random(), PCR reads and extends
- * need no randomness on our side.
+ * is initialised (normally before /init runs: RDRAND, the boot loader's
+ * seed); tpm2_get_random(), PCR reads and extends need no randomness on
+ * our side.
  *
  * Errors are negative errnos, logged here with the TPM's own code decoded
  * (Tss2_RC_Decode).  tpm2-tss' own log lines are switched off while a
@@ -57,15 +57,15 @@ void tpm2_close(struct tpm2 *t);
 int tpm2_get_random(struct tpm2 *t, void *buf, size_t n);
 
 /*
- * Feeds @bytes (1-512) from the TPM's RNG to the kernel with RNDADDENTROPY
- * on /dev/urandom and credits them in full, so getrandom() stops blocking
- * for everyone after us (libcryptsetup, mke2fs, mbedtls in tpm2-tss).
- * Crediting trusts the TPM's RNG; rampart trusts that TPM with the storage
- * key anyway (systemd does not credit; it has no 12-second wait to
- * break).  32 bytes (256 bits) are what the kernel needs to initialise.
- * Returns 0, -EPERM without CAP_SYS_ADMIN, or a TPM error.
+ * Mixes @bytes (1-512) from the TPM's RNG into the kernel's pool (a write
+ * to /dev/urandom) without crediting them: they crossed the TPM bus in
+ * clear, so someone on the bus knows them, and they must not count as
+ * entropy.  They can only add to what the kernel has.  The kernel's pool
+ * is normally ready long before /init (RDRAND, the boot loader's seed,
+ * the TPM hwrng); where it is not, getrandom() waits for the kernel's own
+ * sources.
  */
-int tpm2_seed_kernel_rng(struct tpm2 *t, size_t bytes);
+int tpm2_mix_into_kernel_rng(struct tpm2 *t, size_t bytes);
 
 struct tpm2_sealed {
 	uint8_t *blob;           /* marshalled TPM2B_PRIVATE then TPM2B_PUBLIC (systemd's tpm2-blob) */
