@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "cmdline.h"
+#include "disks.h"
 #include "probe.h"
 #include "refusals.h"
 #include "slots.h"
@@ -89,6 +90,7 @@ struct boot {
 
 	/* probe */
 	struct partition_table table;
+	struct disk_set disks;  /* the disks read: those probe decided on, then each one checked since */
 	char esp_uuid[37];
 	char boot_disk[64];
 

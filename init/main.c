@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "diskwatch.h"
 #include "log.h"
 #include "pid1.h"
 #include "shell.h"
@@ -30,6 +31,9 @@ static int on_enter(void *ctx, int state)
 	b->current = state;
 	b->state_start_usec[state] = now_usec();
 	log_debug("entering %s", boot_table[state].name);
+	/* From probe's decision to the hand-over (the states between probe and failed): a late copy of the boot disk? */
+	if (state > ST_PROBE && state < ST_FAILED && boot_disks_recheck(b) == ST_FAILED)
+		return -1;
 	/* The failure state opens its own shell; halt is the end. */
 	if (b->opts.break_before[0] && !strcmp(b->opts.break_before, boot_table[state].name) &&
 	    state != ST_FAILED && state != ST_HALT) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "disks.h"
 #include "efivar.h"
 #include "lock.h"
 #include "log.h"
@@ -59,9 +60,9 @@ static int state_setup(void *ctx)
 	if (b->opts.break_before[0] && machine_find(boot_table, ST__COUNT, b->opts.break_before) < 0)
 		log_warning("rampart.break=%s names no state; see the README for the state names",
 			    b->opts.break_before);
-	log_info("options: log=%s on-failure=%s device-timeout=%us init=%s debug-shell=%s%s%s",
+	log_info("options: log=%s on-failure=%s device-timeout=%us device-settle=%ums init=%s debug-shell=%s%s%s",
 		 log_level_to_string(b->opts.log_level), failure_action_to_string(b->opts.on_failure),
-		 b->opts.device_timeout_sec, b->opts.init, b->opts.debug_shell ? "yes" : "no",
+		 b->opts.device_timeout_sec, b->opts.device_settle_ms, b->opts.init, b->opts.debug_shell ? "yes" : "no",
 		 b->opts.break_before[0] ? " break=" : "", b->opts.break_before);
 
 	r = modules_load_list(MODULES_DIR, MODULES_LIST, &failed);
@@ -79,16 +80,25 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+#define PROBE_POLL_MS 25
+
 /*
  * The boot disk is the one holding the ESP the firmware loaded us from,
  * as the stub reported it.  Devices appear asynchronously (no udev here):
- * probe until that partition shows up or the timeout passes.
+ * look at the list of disks until that partition shows up, then until
+ * the list has not changed for rampart.device-settle=, reading only the
+ * disks that are new at each look, and only then decide.  A disk that
+ * comes later still is the dispatcher's to find (init/diskwatch.h).
  */
 static int state_probe(void *ctx)
 {
 	struct boot *b = ctx;
-	uint64_t deadline = now_usec() + (uint64_t)b->opts.device_timeout_sec * 1000000u;
-	uint64_t next_notice = now_usec() + 5000000u;
+	uint64_t now = now_usec();
+	uint64_t deadline = now + (uint64_t)b->opts.device_timeout_sec * 1000000u;
+	uint64_t next_notice = now + 5000000u;
+	struct probe_look look = { .changed = false };
+	uint64_t matched = 0;
+	struct settle settle;
 	int r, idx;
 
 	r = efivar_read_loader_partuuid(b->esp_uuid);
@@ -97,26 +107,56 @@ static int state_probe(void *ctx)
 				   "the firmware stub did not say which ESP it booted from");
 	log_info("booted from the ESP with partition UUID %s", b->esp_uuid);
 
+	settle_init(&settle, b->opts.device_settle_ms);
 	for (;;) {
-		probe_partitions(&b->table);
+		r = probe_new_disks(&b->disks, &b->table, &look);
+		if (r == -ENOSPC)
+			return boot_refuse(b, REFUSE_PROBE_TRUNCATED, b->esp_uuid, 0,
+					   "more than %d disks attached; refusing to decide on a partial view", DISKS_MAX);
+		if (r < 0)
+			return boot_refuse(b, REFUSE_PROBE, SYSFS_BLOCK, r, "cannot list the disks");
+		if (b->table.truncated)
+			return boot_refuse(b, REFUSE_PROBE_TRUNCATED, b->esp_uuid, 0,
+					   "more than %d partitions on the attached disks; refusing to decide on a partial view",
+					   PARTITIONS_MAX);
 		idx = boot_disk_find(b->table.parts, b->table.n, b->esp_uuid);
-		if (idx != -ENOENT || b->table.truncated)
+		now = now_usec();
+		/* Two partitions with the ESP's UUID, or not an ESP: a refusal whatever comes later. */
+		if (idx < 0 && idx != -ENOENT)
 			break;
-		if (now_usec() >= deadline)
+		if (idx >= 0) {
+			/* From the match on, the device timeout bounds the settling. */
+			if (!settle.started) {
+				matched = now;
+				deadline = now + (uint64_t)b->opts.device_timeout_sec * 1000000u;
+			}
+			if (settle_look(&settle, look.changed, now) && !look.unreadable)
+				break;
+		}
+		if (now >= deadline) {
+			if (look.unreadable)
+				return boot_refuse(b, REFUSE_PROBE, look.bad_disk, 0,
+						   "%s; it may hold the boot disk or a copy of it: nothing is decided on a partial view",
+						   look.why.text);
+			if (idx >= 0)
+				return boot_refuse(b, REFUSE_BOOT_DISK_TIMEOUT, b->esp_uuid, 0,
+						   "disks kept appearing or going for %us (rampart.device-timeout=); refusing to decide on a changing view",
+						   b->opts.device_timeout_sec);
 			return boot_refuse(b, REFUSE_BOOT_DISK_TIMEOUT, b->esp_uuid, 0,
 					   "no disk with this ESP appeared within %us (rampart.device-timeout=)",
 					   b->opts.device_timeout_sec);
-		if (now_usec() >= next_notice) {
-			log_notice("waiting for the boot disk (ESP %s); %zu disks so far", b->esp_uuid,
-				   b->table.disks);
+		}
+		if (now >= next_notice) {
+			if (look.unreadable)
+				log_notice("waiting for the boot disk (ESP %s); %s: %s", b->esp_uuid, look.bad_disk,
+					   look.why.text);
+			else
+				log_notice("waiting for the boot disk (ESP %s); %zu disks so far", b->esp_uuid,
+					   b->disks.n);
 			next_notice += 5000000u;
 		}
-		sleep_ms(50);
+		sleep_ms(PROBE_POLL_MS);
 	}
-	if (b->table.truncated)
-		return boot_refuse(b, REFUSE_PROBE_TRUNCATED, b->esp_uuid, 0,
-				   "more than %d partitions on the attached disks; refusing to decide on a partial view",
-				   PARTITIONS_MAX);
 	if (idx == -ENOTUNIQ)
 		return boot_refuse(b, REFUSE_BOOT_DISK_AMBIGUOUS, b->esp_uuid, 0,
 				   "more than one partition has the ESP's UUID (a cloned disk?); refusing to guess");
@@ -125,7 +165,8 @@ static int state_probe(void *ctx)
 				   "the partition the stub named is not an EFI System Partition");
 
 	snprintf(b->boot_disk, sizeof(b->boot_disk), "%s", b->table.parts[idx].disk);
-	log_info("boot disk %s (%zu disks, %zu partitions seen)", b->boot_disk, b->table.disks, b->table.n);
+	log_info("boot disk %s (%zu disks, %zu partitions seen; decided %lu ms after it appeared, rampart.device-settle=%u)",
+		 b->boot_disk, b->disks.n, b->table.n, (unsigned long)((now - matched) / 1000), b->opts.device_settle_ms);
 	return ST_VERIFY_ROOT;
 }
 

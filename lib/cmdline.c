@@ -18,6 +18,7 @@ void options_init(struct options *o)
 		.log_level = LOG_NOTICE,
 		.on_failure = FAILURE_HALT,
 		.device_timeout_sec = DEVICE_TIMEOUT_DEFAULT_SEC,
+		.device_settle_ms = DEVICE_SETTLE_DEFAULT_MS,
 		.init = "/sbin/init",
 	};
 }
@@ -135,6 +136,11 @@ static const char *apply(struct options *o, const char *key, const char *value)
 		return parse_uint(value, DEVICE_TIMEOUT_MAX_SEC, &o->device_timeout_sec)
 			       ? NULL
 			       : "expected whole seconds, at most 3600";
+	}
+	if (!strcmp(key, "device-settle")) {
+		return parse_uint(value, DEVICE_SETTLE_MAX_MS, &o->device_settle_ms)
+			       ? NULL
+			       : "expected milliseconds, at most 10000";
 	}
 	if (!strcmp(key, "debug")) {
 		if (!value || strcmp(value, "shell") != 0)

@@ -15,6 +15,7 @@ struct options {
 	int log_level;                  /* rampart.log=, quiet */
 	enum failure_action on_failure; /* rampart.on-failure= */
 	unsigned device_timeout_sec;    /* rampart.device-timeout= */
+	unsigned device_settle_ms;      /* rampart.device-settle= */
 	bool debug_shell;               /* rampart.debug=shell, rd.shell */
 	char break_before[32];          /* rampart.break=STATE */
 	char test_stop[32];             /* rampart.test-stop=STEP (tests only) */
@@ -23,6 +24,8 @@ struct options {
 
 #define DEVICE_TIMEOUT_DEFAULT_SEC 30u
 #define DEVICE_TIMEOUT_MAX_SEC 3600u
+#define DEVICE_SETTLE_DEFAULT_MS 250u
+#define DEVICE_SETTLE_MAX_MS 10000u
 
 /* Called once per option that was ignored; @why says why. */
 typedef void (*cmdline_warn_fn)(void *userdata, const char *key, const char *value, const char *why);

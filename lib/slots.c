@@ -96,6 +96,16 @@ size_t slots_collect(const struct partition *parts, size_t n, const char *disk,
 	return count;
 }
 
+size_t partitions_drop_disk(struct partition *parts, size_t n, const char *disk)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(parts[i].disk, disk) != 0)
+			parts[kept++] = parts[i];
+	return kept;
+}
+
 int boot_disk_find(const struct partition *parts, size_t n, const char *esp_uuid)
 {
 	int found = -ENOENT;

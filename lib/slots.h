@@ -27,6 +27,13 @@ typedef void (*slot_skip_fn)(void *userdata, const char *label, const char *why)
 int boot_disk_find(const struct partition *parts, size_t n, const char *esp_uuid);
 
 /*
+ * Removes the partitions of @disk (a device node: "/dev/sdb") from
+ * @parts, keeping the order of the others.  Returns how many are left.
+ * Pure.
+ */
+size_t partitions_drop_disk(struct partition *parts, size_t n, const char *disk);
+
+/*
  * Collects the root slots on @disk from @parts: root, root-verity and
  * root-verity-sig partitions that share a GPT label.  Partitions of other
  * disks are never candidates.  Placeholders ("_empty") and labels with a

@@ -2,8 +2,8 @@
 # Checks that includes run one way (make check-layout): lib/ never includes
 # init/; in init/, from the bottom up:
 #   services   boot (context, boot_refuse, test_stop), refusals, lock,
-#              shell, report, volumes: called by states; never include a
-#              state, the table or a tool
+#              shell, report, volumes, diskwatch: called by states and the
+#              dispatcher; never include a state, the table or a tool
 #   states     one file per group of states (root, storage): services and
 #              lib/ only, never another group
 #   table      states.c: boot_table[] and the small states
@@ -19,7 +19,7 @@ results=${1:-/dev/stdout}
 objdir=${2:-build/musl/init}
 cd "$(dirname "$0")/.."
 
-SERVICES="boot refusals lock shell report volumes"
+SERVICES="boot refusals lock shell report volumes diskwatch"
 STATE_GROUPS="root storage"
 TABLE="states"
 

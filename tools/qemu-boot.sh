@@ -15,6 +15,11 @@
 #   --input FILE      after --input-after REGEX appears, type FILE's lines
 #                     on the console (one per second); with --linger SEC,
 #                     stop SEC seconds after the last line (exit 0)
+#   --hotplug-disk FILE --hotplug-after REGEX
+#                     once the console shows REGEX, plug FILE in as one more
+#                     virtio disk (PCIe hot-plug through QMP): a disk that
+#                     appears late, as a USB stick does; QEMU's answer goes
+#                     to LOG.hotplug
 #
 # The swtpm started for --tpm-state keeps its state in DIR (made by
 # swtpm_setup if empty), so a scenario can boot twice with one TPM.
@@ -26,7 +31,7 @@ set -euo pipefail
 
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 log= timeout=300 stop_on= stream=0 interactive=0 kernel= initrd= append= mem=1024
-vars= tpm_state= disks=() input= input_after= linger= tpm_run=()
+vars= tpm_state= disks=() input= input_after= linger= tpm_run=() hotplug= hotplug_after=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--log) log=$2; shift ;;
@@ -45,6 +50,8 @@ while [ $# -gt 0 ]; do
 	--input) input=$2; shift ;;
 	--input-after) input_after=$2; shift ;;
 	--linger) linger=$2; shift ;;
+	--hotplug-disk) hotplug=$2; shift ;;
+	--hotplug-after) hotplug_after=$2; shift ;;
 	--tpm-run) shift; tpm_run=("$@"); break ;;
 	*) echo "qemu-boot: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -69,6 +76,11 @@ for d in "${disks[@]}"; do
 	qemu+=(-drive "if=none,id=d$i,format=raw,file=$d" -device "virtio-blk-pci,drive=d$i$bootindex")
 	i=$((i + 1))
 done
+# An empty PCIe slot and the drive that goes into it later (the firmware never sees it).
+if [ -n "$hotplug" ]; then
+	qemu+=(-device pcie-root-port,id=hpslot,bus=pcie.0,chassis=9
+	       -drive "if=none,id=hpdrive,format=raw,file=$hotplug")
+fi
 
 cleanup_pids=()
 
@@ -93,12 +105,37 @@ for line in open(sys.argv[2]):
 wait(1)
 PY
 }
+# Plugs the drive "hpdrive" into the slot "hpslot" through QMP on socket $1;
+# prints QEMU's answer, fails if it is an error.
+hotplug_now() {
+	python3 - "$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+
+def call(cmd, **args):
+    f.write(json.dumps({"execute": cmd, "arguments": args}) + "\n")
+    f.flush()
+    while True:
+        answer = json.loads(f.readline())
+        if "return" in answer or "error" in answer:
+            print(cmd, json.dumps(answer))
+            return "error" not in answer
+
+json.loads(f.readline())  # the greeting
+ok = call("qmp_capabilities") and call("device_add", driver="virtio-blk-pci", drive="hpdrive",
+                                       bus="hpslot", id="hpdisk")
+sys.exit(0 if ok else 1)
+PY
+}
 cleanup() {
 	for p in "${cleanup_pids[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
-	rm -f "${consock:-}"
+	rm -f "${consock:-}" "${qmpsock:-}"
 }
 trap cleanup EXIT
 
@@ -143,7 +180,12 @@ fi
 : > "$log"
 # The console is a socket nobody need listen on; QEMU logs all it prints.
 consock=$(mktemp -u /tmp/rampart-console.XXXXXX)
-"${qemu[@]}" -monitor none \
+qmp=()
+if [ -n "$hotplug" ]; then
+	qmpsock=$consock.qmp
+	qmp=(-qmp "unix:$qmpsock,server=on,wait=off")
+fi
+"${qemu[@]}" -monitor none "${qmp[@]}" \
 	-chardev "socket,id=con0,path=$consock,server=on,wait=off,logfile=$log" -serial chardev:con0 \
 	2>"$log.stderr" &
 qpid=$!
@@ -153,7 +195,7 @@ if [ $stream = 1 ]; then
 	cleanup_pids+=($!)
 fi
 
-rc=124 typed=0 linger_until=
+rc=124 typed=0 linger_until= plugged=0
 deadline=$((SECONDS + timeout))
 while [ $SECONDS -lt $deadline ]; do
 	if ! kill -0 $qpid 2>/dev/null; then
@@ -168,6 +210,11 @@ while [ $SECONDS -lt $deadline ]; do
 		typed=1
 		type_lines "$consock" "$input"
 		[ -n "$linger" ] && linger_until=$((SECONDS + linger))
+	fi
+	if [ -n "$hotplug" ] && [ $plugged = 0 ] && grep -qaE -- "$hotplug_after" "$log"; then
+		plugged=1
+		hotplug_now "$qmpsock" >"$log.hotplug" 2>&1 ||
+			echo "qemu-boot: hot-plug failed (see $log.hotplug)" >&2
 	fi
 	if [ -n "$linger_until" ] && [ $SECONDS -ge $linger_until ]; then
 		rc=0

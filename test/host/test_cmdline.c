@@ -45,6 +45,7 @@ static void defaults(void **state)
 	assert_int_equal(o.log_level, LOG_NOTICE);
 	assert_int_equal(o.on_failure, FAILURE_HALT);
 	assert_int_equal(o.device_timeout_sec, DEVICE_TIMEOUT_DEFAULT_SEC);
+	assert_int_equal(o.device_settle_ms, DEVICE_SETTLE_DEFAULT_MS);
 	assert_false(o.debug_shell);
 	assert_string_equal(o.init, "/sbin/init");
 	assert_string_equal(o.break_before, "");
@@ -57,13 +58,14 @@ static void typical_line(void **state)
 
 	(void)state;
 	assert_int_equal(parse("BOOT_IMAGE=/vmlinuz console=ttyS0 ro rampart.log=debug "
-			       "rampart.on-failure=poweroff rampart.device-timeout=5 "
+			       "rampart.on-failure=poweroff rampart.device-timeout=5 rampart.device_settle=0 "
 			       "rampart.break=lock init=/usr/lib/systemd/systemd\n",
 			       &o, &w),
 			 0);
 	assert_int_equal(o.log_level, LOG_DEBUG);
 	assert_int_equal(o.on_failure, FAILURE_POWEROFF);
 	assert_int_equal(o.device_timeout_sec, 5);
+	assert_int_equal(o.device_settle_ms, 0);
 	assert_string_equal(o.break_before, "lock");
 	assert_string_equal(o.init, "/usr/lib/systemd/systemd");
 }
@@ -108,12 +110,14 @@ static void bad_values_keep_defaults(void **state)
 	(void)state;
 	assert_int_equal(parse("rampart.on-failure=explode rampart.log=loud "
 			       "rampart.device-timeout=-1 rampart.device-timeout=99999 "
-			       "rampart.device-timeout=5s init=sbin/init rampart.break=",
+			       "rampart.device-timeout=5s init=sbin/init rampart.break= "
+			       "rampart.device-settle=10001 rampart.device-settle=0.5",
 			       &o, &w),
-			 7);
+			 9);
 	assert_int_equal(o.on_failure, FAILURE_HALT);
 	assert_int_equal(o.log_level, LOG_NOTICE);
 	assert_int_equal(o.device_timeout_sec, DEVICE_TIMEOUT_DEFAULT_SEC);
+	assert_int_equal(o.device_settle_ms, DEVICE_SETTLE_DEFAULT_MS);
 	assert_string_equal(o.init, "/sbin/init");
 	assert_string_equal(o.break_before, "");
 }

@@ -195,6 +195,24 @@ static void boot_disk_is_the_esp_holder(void **state)
 	assert_int_equal(boot_disk_find(parts, nparts, "11111111-1111-1111-1111-111111111111"), -EMEDIUMTYPE);
 }
 
+static void gone_disk_dropped_in_order(void **state)
+{
+	(void)state;
+	add("/dev/vda", ROLE_ESP, "esp");
+	add("/dev/vdb", ROLE_ESP, "esp");
+	add("/dev/vda", ROLE_ROOT, "a");
+	add("/dev/vdb", ROLE_ROOT, "b");
+	add("/dev/vdbb", ROLE_ROOT, "c");
+	/* A disk whose name is a prefix of another's takes only its own. */
+	nparts = partitions_drop_disk(parts, nparts, "/dev/vdb");
+	assert_int_equal(nparts, 3);
+	assert_string_equal(parts[0].disk, "/dev/vda");
+	assert_string_equal(parts[1].label, "a");
+	assert_string_equal(parts[2].disk, "/dev/vdbb");
+	assert_int_equal(partitions_drop_disk(parts, nparts, "/dev/sda"), 3);
+	assert_int_equal(partitions_drop_disk(parts, 0, "/dev/vda"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +225,7 @@ int main(void)
 		cmocka_unit_test_setup(unlabelled_not_paired, reset),
 		cmocka_unit_test_setup(bounded_output, reset),
 		cmocka_unit_test_setup(boot_disk_is_the_esp_holder, reset),
+		cmocka_unit_test_setup(gone_disk_dropped_in_order, reset),
 	};
 
 	return cmocka_run_group_tests_name("slots", tests, NULL, NULL);

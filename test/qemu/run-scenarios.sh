@@ -64,6 +64,11 @@ boot() { # [NAME]
 		[ -f "$dir/$d.img" ] || cp --sparse=always "$BUILD/images/$d.img" "$dir/$d.img" || fail "no image $d"
 		extra+=(--disk "$dir/$d.img")
 	done
+	if [ -n "$hotplug" ]; then
+		[ -f "$dir/hotplug-$hotplug.img" ] || cp --sparse=always "$BUILD/images/$hotplug.img" \
+			"$dir/hotplug-$hotplug.img" || fail "no image $hotplug"
+		extra+=(--hotplug-disk "$dir/hotplug-$hotplug.img" --hotplug-after "$hotplug_after")
+	fi
 	if [ -n "${type_after:-}" ]; then
 		extra+=(--input "$dir/input" --input-after "$type_after")
 		[ -n "${type_linger:-}" ] && extra+=(--linger "$type_linger")
@@ -196,7 +201,7 @@ default_run() {
 run_one() { # name -> nothing on pass, the reason on failure (stdout)
 	local name=$1 file=$here/test/scenarios/$1.scenario
 	description= image=base uki_key=db cmdline=$TEST_CMDLINE tpm=fresh timeout=150
-	stop_on=$DEFAULT_STOP must=() must_not=() disks=()
+	stop_on=$DEFAULT_STOP must=() must_not=() disks=() hotplug= hotplug_after=
 	unset -f run
 	[ -f "$file" ] || fail "no such scenario file"
 	# shellcheck disable=SC1090
