@@ -220,17 +220,13 @@ images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/d
 SCENARIO_ENV = BUILD=$(BUILD) KEYDIR=$(KEYDIR) ROGUE_KEYDIR=$(ROGUE_KEYDIR) \
 	KERNEL_DIR=$(KERNEL_DIR) INITRD=$(BUILD)/initramfs.zst
 
-# Test tools the scenarios use against the machine (static, like /init; never shipped).
-$(BUILD)/test-tools/plant-srk: test/qemu/plant-srk.c | stack
-	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $< $(INIT_LIBS)
-
-$(BUILD)/test-tools/forge-volumes: test/qemu/forge-volumes.c \
-		$$(patsubst %.c,$(BUILD)/musl/%.o,$$(shell test/link-deps.sh test/qemu/forge-volumes.c)) | stack
+# Test tools the scenarios use against the machine (test/qemu/*.c, static
+# like /init, linked with the lib/ modules they include; never shipped).
+$(BUILD)/test-tools/%: test/qemu/%.c $$(patsubst %.c,$(BUILD)/musl/%.o,$$(shell test/link-deps.sh test/qemu/$$*.c)) | stack
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^ $(INIT_LIBS)
 
-TEST_TOOLS := $(addprefix $(BUILD)/test-tools/,plant-srk forge-volumes)
+TEST_TOOLS := $(patsubst test/qemu/%.c,$(BUILD)/test-tools/%,$(wildcard test/qemu/*.c))
 
 qemu-test: images $(TEST_TOOLS)
 	@mkdir -p $(RESULTS)

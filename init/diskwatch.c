@@ -49,7 +49,7 @@ int boot_disks_recheck(struct boot *b)
 		if (!look.unreadable)
 			return 0;
 		if (now_usec() >= give_up)
-			return boot_refuse(b, REFUSE_PROBE, look.bad_disk, 0,
+			return boot_refuse(b, REFUSE_DISK_UNREADABLE, look.bad_disk, 0,
 					   "appeared after %s was chosen as the boot disk, and %s; it could be a copy of the boot disk",
 					   b->boot_disk, look.why.text);
 		nanosleep(&poll, NULL);

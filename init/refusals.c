@@ -21,6 +21,9 @@ static const struct {
 		"the firmware booted from a partition that is not an ESP; check the disk layout" },
 	[REFUSE_PROBE_TRUNCATED] = { "probe-truncated",
 		"detach disks: rampart reads at most 256 partitions in all and decides nothing on a partial view" },
+	[REFUSE_DISK_UNREADABLE] = { "disk-unreadable",
+		"a disk's partition table cannot be read, so a copy of the boot disk on it cannot be ruled out; "
+		"check or detach that disk" },
 	[REFUSE_SIG_UNREADABLE] = { "sig-unreadable",
 		"the slot's signature partition cannot be read; check the disk" },
 	[REFUSE_SIG_MALFORMED] = { "sig-malformed",

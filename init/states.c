@@ -135,7 +135,7 @@ static int state_probe(void *ctx)
 		}
 		if (now >= deadline) {
 			if (look.unreadable)
-				return boot_refuse(b, REFUSE_PROBE, look.bad_disk, 0,
+				return boot_refuse(b, REFUSE_DISK_UNREADABLE, look.bad_disk, 0,
 						   "%s; it may hold the boot disk or a copy of it: nothing is decided on a partial view",
 						   look.why.text);
 			if (idx >= 0)
