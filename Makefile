@@ -24,6 +24,9 @@ INCLUDES    := -Ilib -Iinit
 INIT_CFLAGS := $(WARN) $(DEFS) $(INCLUDES) -Os -ffunction-sections -fdata-sections \
                -I$(SYSROOT)/include -isystem $(SYSROOT)/uapi
 INIT_LDFLAGS := -static -Wl,--gc-sections
+# free() and realloc() wipe what they release (lib/wipe.h, lib/wipe_alloc.c):
+# /init and the stack tests.
+WIPE_ALLOC_LDFLAGS := -Wl,--wrap=__libc_free,--wrap=__libc_realloc
 INIT_LIBS    = $(shell cat $(SYSROOT)/link-flags 2>/dev/null)
 
 # Host unit tests: glibc + ASan + UBSan.
@@ -57,7 +60,9 @@ init: $(BUILD)/init
 	 echo "init: $(BUILD)/init $$size bytes stripped, $$(file -b $(BUILD)/init | grep -o 'statically linked' || echo 'NOT statically linked')"
 
 $(BUILD)/init: $(INIT_OBJS) | stack
-	$(MUSL_CC) $(INIT_LDFLAGS) -o $@.unstripped $(INIT_OBJS) $(INIT_LIBS)
+	$(MUSL_CC) $(INIT_LDFLAGS) $(WIPE_ALLOC_LDFLAGS) -o $@.unstripped $(INIT_OBJS) $(INIT_LIBS)
+	@nm $@.unstripped | grep -q ' T __wrap___libc_free$$' || \
+		{ echo "$@: not linked with WIPE_ALLOC_LDFLAGS, free() would not wipe"; exit 1; }
 	strip -o $@ $@.unstripped
 
 $(BUILD)/musl/%.o: %.c $(HEADERS) | stack

@@ -11,6 +11,7 @@
 #include "cryptsetup_util.h"
 #include "log.h"
 #include "util.h"
+#include "wipe.h"
 
 #define LUKS_CIPHER "aes"
 #define LUKS_CIPHER_MODE "xts-plain64"
@@ -28,7 +29,15 @@ static int load_luks2(struct crypt_device **cd, const char *dev)
 	return 0;
 }
 
-int luks_format(const char *dev, const char *label, const char *pass, size_t pass_len)
+/*
+ * The functions that handle the passphrase or a key run their body in a
+ * function of its own, never inlined, and wipe the stack it used after it
+ * (lib/wipe.h): whatever libcryptsetup and mbedtls leave in their frames
+ * while they derive keys from the passphrase and handle the volume key.
+ * Their heap buffers they wipe themselves, or free() does.
+ */
+static __attribute__((noinline)) int format_volume(const char *dev, const char *label, const char *pass,
+						  size_t pass_len)
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
 	const struct crypt_pbkdf_type pbkdf = {
@@ -53,6 +62,11 @@ int luks_format(const char *dev, const char *label, const char *pass, size_t pas
 	if (r < 0)
 		return log_debug_errno(r, "%s: cannot add a keyslot", dev);
 	return r;
+}
+
+int luks_format(const char *dev, const char *label, const char *pass, size_t pass_len)
+{
+	return WIPE_STACK_AFTER(format_volume(dev, label, pass, pass_len));
 }
 
 int luks_add_token(const char *dev, const char *json, int keyslot)
@@ -110,8 +124,8 @@ static int volume_identity(const char *vk, size_t vk_len, uint8_t identity[VOLUM
 	return r ? -EIO : 0;
 }
 
-int luks_open(const char *dev, const char *name, int keyslot, const char *pass, size_t pass_len,
-	      uint8_t identity[VOLUME_IDENTITY_SIZE])
+static __attribute__((noinline)) int open_volume(const char *dev, const char *name, int keyslot, const char *pass,
+						size_t pass_len, uint8_t identity[VOLUME_IDENTITY_SIZE])
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
 	char vk[LUKS_KEY_BYTES];
@@ -134,7 +148,13 @@ int luks_open(const char *dev, const char *name, int keyslot, const char *pass, 
 	return r < 0 ? r : 0;
 }
 
-int luks_open_plain_ephemeral(const char *dev, const char *name)
+int luks_open(const char *dev, const char *name, int keyslot, const char *pass, size_t pass_len,
+	      uint8_t identity[VOLUME_IDENTITY_SIZE])
+{
+	return WIPE_STACK_AFTER(open_volume(dev, name, keyslot, pass, pass_len, identity));
+}
+
+static __attribute__((noinline)) int open_plain_ephemeral(const char *dev, const char *name)
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
 	struct crypt_params_plain params = { .hash = NULL };
@@ -152,6 +172,11 @@ int luks_open_plain_ephemeral(const char *dev, const char *name)
 	if (r < 0)
 		return log_debug_errno(r, "cannot open %s as /dev/mapper/%s with a random key", dev, name);
 	return 0;
+}
+
+int luks_open_plain_ephemeral(const char *dev, const char *name)
+{
+	return WIPE_STACK_AFTER(open_plain_ephemeral(dev, name));
 }
 
 int mapping_close(const char *name)

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What tpm2-tss keeps of a secret is out of reach here: ESAPI copies
- * Create's input into its context and decrypts Unseal's response in its
- * command buffer and on its stack, and frees session keys without wiping
- * them.  Those copies live until PID 1 executes the root's init, which
- * discards the address space; what this file holds is wiped.
+ * What tpm2-tss keeps of a secret: ESAPI copies Create's input into its
+ * context, decrypts Unseal's response in its command buffer and on its
+ * stack, and frees session keys without wiping them.  The copies in its
+ * context and command buffer stay while the context is open and are wiped
+ * when tpm2_close() frees it: in /init (and the stack tests) free() wipes
+ * every block and realloc() leaves no old copy (lib/wipe_alloc.c), which
+ * also takes care of the session keys.  tpm2_seal() and tpm2_unseal() wipe
+ * the stack ESAPI used below them before they return (lib/wipe.h).  What
+ * this file holds it wipes itself.  test/stack/test_secret_memory.c looks
+ * for the secret in all of the process's memory after each step.
  */
 #include "tpm2.h"
 
@@ -24,6 +29,7 @@
 #include "log.h"
 #include "reason.h"
 #include "util.h"
+#include "wipe.h"
 
 /* A PCR changing between PolicyPCR and Unseal is worth another session, a few times. */
 #define UNSEAL_TRIES 3
@@ -818,7 +824,9 @@ static void pcr_list(uint32_t mask, char *buf, size_t size)
 			off += (size_t)snprintf(buf + off, size - off, "%s%u", off ? "+" : "", pcr);
 }
 
-int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask, struct tpm2_sealed *out)
+/* Not inlined: its frame lies below tpm2_seal()'s, where wipe_stack() reaches. */
+static __attribute__((noinline)) int seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
+					 struct tpm2_sealed *out)
 {
 	static const TPM2B_DATA no_outside_info;
 	static const TPML_PCR_SELECTION no_creation_pcrs;
@@ -907,6 +915,15 @@ int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
 	log_debug("TPM: sealed %zu bytes to PCRs %s (sha256) in %llu ms", len, pcrs,
 		  (unsigned long long)((now_usec() - start) / 1000));
 	return 0;
+}
+
+/*
+ * ESAPI copies the secret into a stack buffer and encrypts it there, with a
+ * key it derives from the session key into another (iesys_encrypt_param()).
+ */
+int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask, struct tpm2_sealed *out)
+{
+	return WIPE_STACK_AFTER(seal(t, secret, len, pcr_mask, out));
 }
 
 /* ---- unsealing ---------------------------------------------------------------------------- */
@@ -1007,7 +1024,8 @@ static int sealed_parse(const struct tpm2_sealed *s, TPM2B_PRIVATE *private, TPM
 	return 0;
 }
 
-int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, struct reason *why)
+static __attribute__((noinline)) int unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len,
+					   struct reason *why)
 {
 	_cleanup_(scope_end) struct scope sc = { .t = t };
 	_cleanup_esys_ TPM2B_SENSITIVE_DATA *data = NULL;
@@ -1102,6 +1120,12 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
 	log_debug("TPM: unsealed %u bytes sealed to PCRs %s in %llu ms", data->size, pcrs,
 		  (unsigned long long)((now_usec() - start) / 1000));
 	return 0;
+}
+
+/* ESAPI decrypts the response in a stack buffer, beside the key it derives (iesys_decrypt_param()). */
+int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len, struct reason *why)
+{
+	return WIPE_STACK_AFTER(unseal(t, s, secret, len, why));
 }
 
 /* ---- NV records ------------------------------------------------------------------------------ */

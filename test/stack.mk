@@ -4,9 +4,10 @@
 # ASan does not work with musl: UBSan traps instead (gcc 12 spells it
 # -fsanitize-undefined-trap-on-error), and every test is linked with
 # test/stack/testutil.c, whose --wrap'ed malloc/free fail a case that leaks
-# (testutil.h; also the shared swtpm).  Included from the Makefile, whose
-# BUILD, SYSROOT, MUSL_CC, RESULTS, WARN, DEFS, INCLUDES, HEADERS and
-# INIT_LIBS it uses.
+# (testutil.h; also the shared swtpm), and with lib/wipe_alloc.c, whose
+# wrap underneath them wipes what is freed, as in /init (lib/wipe.h).
+# Included from the Makefile, whose BUILD, SYSROOT, MUSL_CC, RESULTS, WARN,
+# DEFS, INCLUDES, HEADERS, INIT_LIBS and WIPE_ALLOC_LDFLAGS it uses.
 #
 #   make lib-unit-test    build, make fixtures, run; results in $(RESULTS)/lib-unit.txt
 
@@ -16,14 +17,15 @@ LIB_UNIT_TESTS  := $(patsubst test/stack/%.c,%,$(wildcard test/stack/test_*.c))
 
 # What every test links besides itself; the rest is derived from its
 # includes (test/link-deps.sh), never kept by hand.
-LIBTEST_COMMON  := test/stack/testutil.c
+LIBTEST_COMMON  := test/stack/testutil.c lib/wipe_alloc.c
 
 LIBTEST_CFLAGS  := $(WARN) $(DEFS) $(INCLUDES) -g -O1 -fno-omit-frame-pointer \
                    -fstack-protector-strong -fsanitize=undefined \
                    -fsanitize-undefined-trap-on-error \
                    -I$(SYSROOT)/include -isystem $(SYSROOT)/uapi
 # testutil.c's allocation counting needs every test linked like this.
-LIBTEST_LDFLAGS := -static -Wl,--wrap=malloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=free
+LIBTEST_LDFLAGS := -static -Wl,--wrap=malloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=free \
+                   $(WIPE_ALLOC_LDFLAGS)
 
 .PHONY: lib-unit-test
 
