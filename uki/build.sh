@@ -181,10 +181,12 @@ EOF
 if [ $unsigned -eq 0 ]; then
 	# sbsign stamps the signature with signingTime: at SOURCE_DATE_EPOCH
 	# (libfaketime) an RSA-signed UKI is bit-identical from build to build.
+	# -f: the clock stands still.  Without it faketime only starts the
+	# clock there, and a loaded machine signs a second or more later.
 	at=()
 	if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
 		command -v faketime >/dev/null || die "faketime not found (apt-get install faketime)"
-		at=(env TZ=UTC faketime "$(TZ=UTC date -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')")
+		at=(env TZ=UTC faketime -f "$(TZ=UTC date -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')")
 	fi
 	"${at[@]}" sbsign --key "$key" --cert "$cert" --output "$tmp/uki.signed" "$tmp/uki.efi" \
 		>"$tmp/sbsign.log" 2>&1 ||
