@@ -217,7 +217,12 @@ $(BUILD)/images/foreign-ours.img: $(BUILD)/uki/production.efi $(BUILD)/images/ro
 	tools/mkdisk.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-9.0.erofs --version 9.0 \
 		--sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
 
-IMAGES := $(addprefix $(BUILD)/images/,base.img ab.img rogue-signed.img foreign-rogue.img foreign-ours.img)
+# An update's payload (slot B of ab.img: version 2.0) on a disk of its own, for the update scenarios.
+$(BUILD)/images/update-2.0.img: $(BUILD)/images/ab.img tools/mkupdate.sh tools/lib.sh
+	tools/mkupdate.sh $< B $@ $(BUILD)/images/update-2.0
+
+IMAGES := $(addprefix $(BUILD)/images/,base.img ab.img rogue-signed.img foreign-rogue.img foreign-ours.img \
+	update-2.0.img)
 images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/db.crt
 	@for f in $(BUILD)/init $(BUILD)/initramfs.zst $(BUILD)/initramfs.zst.cpio $(BUILD)/uki/production.efi; do \
 		printf '%-34s %9d bytes\n' $$f $$(stat -c %s $$f); done

@@ -15,6 +15,7 @@
 #include "cmdline.h"
 #include "disks.h"
 #include "probe.h"
+#include "reason.h"
 #include "refusals.h"
 #include "slots.h"
 #include "tpm2.h"
@@ -76,6 +77,9 @@ struct storage {
 	int shell_ran;          /* a debug shell ran: nothing may be unsealed any more */
 	const char *swap;       /* handed to the OS, or NULL */
 	char disk_guid[37];     /* the boot disk's GPT GUID (repart) */
+	struct volume_record record; /* the TPM's record (init/lock.h), once read */
+	int record_state;       /* 0 not read yet, 1 read, or the negative errno of reading it */
+	struct reason record_why;
 };
 
 #define NEW_ROOT "/sysroot"
@@ -100,6 +104,9 @@ struct boot {
 	struct slot_refusal slot_refusals[SLOTS_MAX];
 	size_t n_slot_refusals;
 	char root_label[GPT_LABEL_MAX];
+	const struct partition *root_part; /* the booted slot's root partition */
+	uint32_t root_security_version;     /* RAMPART_SECURITY_VERSION of its os-release */
+	int root_good;          /* not on trial (boot counting): may raise the rollback floor */
 	dev_t root_dev;         /* the verified root's file system, for the check before execv */
 	char root_hash[129];
 	char root_choice[128];  /* why this slot */

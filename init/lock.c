@@ -11,6 +11,7 @@
 #include "paths.h"
 #include "tpm2.h"
 #include "util.h"
+#include "volume_record.h"
 
 #define MEASUREMENT_LOG RAMPART_RUN_DIR "/measurements.log"
 /*
@@ -29,6 +30,40 @@ void boot_tpm_release(struct boot *b)
 	tpm2_close(b->storage.tpm);
 	b->storage.tpm = NULL;
 	tpm2_sealed_free(&b->storage.sealed);
+}
+
+int boot_record_read(struct boot *b)
+{
+	uint8_t bytes[VOLUME_RECORD_SIZE];
+	struct storage *st = &b->storage;
+	int r;
+
+	if (st->record_state)
+		return st->record_state < 0 ? st->record_state : 0;
+	r = boot_tpm_open(b);
+	if (r < 0)
+		r = reason_set(&st->record_why, r, "no TPM");
+	else
+		r = tpm2_nv_record_read(st->tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, bytes, sizeof(bytes),
+					&st->record_why);
+	if (r >= 0 && volume_record_decode(bytes, sizeof(bytes), &st->record) < 0)
+		r = reason_set(&st->record_why, -EBADMSG, "the record's bytes are not a record this version writes");
+	st->record_state = r < 0 ? r : 1;
+	return r < 0 ? r : 0;
+}
+
+int boot_record_write(struct boot *b)
+{
+	uint8_t bytes[VOLUME_RECORD_SIZE];
+	int r;
+
+	volume_record_encode(&b->storage.record, bytes);
+	r = boot_tpm_open(b);
+	if (r >= 0)
+		r = tpm2_nv_record_write(b->storage.tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, bytes, sizeof(bytes));
+	if (r >= 0)
+		b->storage.record_state = 1;
+	return r;
 }
 
 static void measurement_log(const uint8_t digest[32], const char *what)

@@ -18,6 +18,17 @@ int boot_tpm_open(struct boot *b);
 void boot_tpm_release(struct boot *b);
 
 /*
+ * The TPM's record of this installation (lib/volume_record.h: the volumes
+ * it provisioned, the rollback floor), which only this stage of the boot,
+ * before the lock, can write.  boot_record_read() reads it once per boot
+ * into b->storage.record and returns 0, or the negative errno of that
+ * read with b->storage.record_why saying why (-ENOENT: there is none).
+ * boot_record_write() writes b->storage.record.
+ */
+int boot_record_read(struct boot *b);
+int boot_record_write(struct boot *b);
+
+/*
  * Wipes the secret, extends PCR 7 with rampart's lock event, checks that
  * the PCR moved as extended and that the secret no longer unseals.
  * -ENODEV without a TPM.

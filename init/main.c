@@ -13,12 +13,15 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "boot_count.h"
 #include "diskwatch.h"
 #include "log.h"
 #include "pid1.h"
 #include "shell.h"
 #include "states.h"
+#include "tool_boot_count.h"
 #include "tool_try_unseal.h"
+#include "tool_update.h"
 #include "util.h"
 
 #define MAX_STEPS 64
@@ -79,6 +82,52 @@ static int try_unseal_main(int argc, char **argv)
 	return tool_try_unseal(argv[2]);
 }
 
+static int mark_good_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return tool_mark_slot(true);
+}
+
+static int mark_bad_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return tool_mark_slot(false);
+}
+
+/* update [--tries N] ROOT VERITY SIG | update [--tries N] DIR */
+static int update_main(int argc, char **argv)
+{
+	char root[4096], verity[4096], sig[4096];
+	unsigned long tries = BOOT_COUNT_TRIES_DEFAULT;
+	int i = 2;
+
+	if (argc > 3 && !strcmp(argv[2], "--tries")) {
+		char *end;
+
+		tries = strtoul(argv[3], &end, 10);
+		if (*end || tries < 1 || tries > BOOT_COUNT_TRIES_MAX) {
+			fprintf(stderr, "rampart update: --tries takes 1-%d\n", BOOT_COUNT_TRIES_MAX);
+			return 2;
+		}
+		i = 4;
+	}
+	if (argc - i == 1) {
+		snprintf(root, sizeof(root), "%s/root.img", argv[i]);
+		snprintf(verity, sizeof(verity), "%s/verity.img", argv[i]);
+		snprintf(sig, sizeof(sig), "%s/sig.json", argv[i]);
+	} else if (argc - i == 3) {
+		snprintf(root, sizeof(root), "%s", argv[i]);
+		snprintf(verity, sizeof(verity), "%s", argv[i + 1]);
+		snprintf(sig, sizeof(sig), "%s", argv[i + 2]);
+	} else {
+		fprintf(stderr, "usage: rampart update [--tries N] ROOT VERITY SIG | DIR\n");
+		return 2;
+	}
+	return tool_update(root, verity, sig, (unsigned)tries);
+}
+
 /* The tool modes: argv[1], and how many arguments in all (0: any). */
 static const struct {
 	const char *name;
@@ -87,6 +136,9 @@ static const struct {
 } tools[] = {
 	{ "--version", 0, tool_version },
 	{ "try-unseal", 3, try_unseal_main },
+	{ "mark-good", 2, mark_good_main },
+	{ "mark-bad", 2, mark_bad_main },
+	{ "update", 0, update_main },
 };
 
 static int run_tool(int argc, char **argv)

@@ -40,6 +40,18 @@ static const struct {
 		"the mount point for the root cannot be made or the root does not mount; the image or initramfs is broken" },
 	[REFUSE_ROOT_INIT] = { "root-init",
 		"the root's init is missing, not executable, or fails verification; check init= and the image" },
+	[REFUSE_SLOT_VERSION_MISMATCH] = { "slot-version-mismatch",
+		"the slot's label claims another version than the IMAGE_VERSION its signed root carries "
+		"(relabelled?); restore the label or write the slot again" },
+	[REFUSE_SLOT_BELOW_FLOOR] = { "slot-below-floor",
+		"the slot's security version is below the rollback floor in the TPM: an older image that a "
+		"security update replaced; write a current image into the slot" },
+	[REFUSE_SLOT_TRIES_EXHAUSTED] = { "slot-tries-exhausted",
+		"the slot was written by an update and used up its tries without being marked good "
+		"(`rampart mark-good`); the next slot boots" },
+	[REFUSE_SLOT_COUNT] = { "slot-count",
+		"the slot is on trial and its try could not be recorded in the partition table; it is not "
+		"booted, so it cannot be retried forever; check the disk" },
 	[REFUSE_NO_ROOT_SLOT] = { "no-root-slot",
 		"write a signed root image (root, verity and signature partitions with one label)" },
 	[REFUSE_TRUST_STORE] = { "trust-store",

@@ -4,6 +4,7 @@
  * verifies is opened through dm-verity and mounted read-only on /sysroot;
  * a slot that fails anything falls back to the next.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,11 +15,17 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "boot_count.h"
 #include "fileio.h"
+#include "lock.h"
 #include "log.h"
 #include "luks.h"
+#include "os_release.h"
+#include "paths.h"
+#include "repart_apply.h"
 #include "root.h"
 #include "rootsig.h"
+#include "slots.h"
 #include "switchroot.h"
 #include "util.h"
 #include "verity.h"
@@ -27,6 +34,7 @@
 #define TRUSTED_CERTS_DIR "/etc/rampart/trusted"
 /* Signature documents are a few KiB; read enough to tell an oversized one. */
 #define SIG_READ_MAX (128 * 1024)
+#define OS_RELEASE_READ_MAX (64 * 1024)
 
 static void skipped_slot(void *userdata, const char *label, const char *why)
 {
@@ -63,8 +71,11 @@ static void close_root_mapping(void)
 		log_warning("cannot close /dev/mapper/%s: %s", ROOT_DM_NAME, strerror(-r));
 }
 
+static int check_image(struct boot *b, const struct slot *s, uint32_t floor);
+static int count_try(struct boot *b, const struct slot *s);
+
 /* Verifies, activates and mounts one slot; on failure records why and undoes what it did. */
-static int try_slot(struct boot *b, const struct slot *s, const struct trust_store *trust)
+static int try_slot(struct boot *b, const struct slot *s, const struct trust_store *trust, uint32_t floor)
 {
 	_cleanup_free_ char *doc = NULL;
 	_cleanup_(rootsig_free) struct root_signature sig = { .root_hash_len = 0 };
@@ -114,21 +125,162 @@ static int try_slot(struct boot *b, const struct slot *s, const struct trust_sto
 	if (r < 0) {
 		slot_refused(b, s, REFUSE_ROOT_INIT, "%s in the root cannot be executed: %s", b->opts.init,
 			     strerror(-r));
-		umount2(NEW_ROOT, MNT_DETACH);
-		close_root_mapping();
-		return r;
+		goto give_up;
 	}
+	r = check_image(b, s, floor);
+	if (r < 0)
+		goto give_up;
 	if (stat(NEW_ROOT, &st) < 0) {
 		r = -errno;
 		slot_refused(b, s, REFUSE_ROOT_MOUNT, "%s: %s", NEW_ROOT, strerror(-r));
-		umount2(NEW_ROOT, MNT_DETACH);
-		close_root_mapping();
-		return r;
+		goto give_up;
 	}
+	/* Last: a try is spent only on a slot that is about to boot. */
+	r = count_try(b, s);
+	if (r < 0)
+		goto give_up;
 	b->root_dev = st.st_dev;
+	b->root_part = s->root;
 	snprintf(b->root_label, sizeof(b->root_label), "%s", s->label);
 	snprintf(b->root_hash, sizeof(b->root_hash), "%s", sig.root_hash_hex);
 	return 0;
+
+give_up:
+	umount2(NEW_ROOT, MNT_DETACH);
+	close_root_mapping();
+	return r;
+}
+
+/*
+ * What the slot's verified root says about itself (os-release, read beneath
+ * the new root): its IMAGE_VERSION must be the version its label claims,
+ * since labels are not signed and slots are ordered by them, and its
+ * RAMPART_SECURITY_VERSION must not be below the rollback floor.
+ */
+static int check_image(struct boot *b, const struct slot *s, uint32_t floor)
+{
+	static const char *const paths[] = { "usr/lib/os-release", "etc/os-release" };
+	_cleanup_close_ int root_fd = open(NEW_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	struct reason why = { "" };
+	struct os_release osr;
+	const char *claimed = slot_label_version(s->label);
+	size_t len = 0;
+	int r = -ENOENT;
+
+	if (root_fd < 0)
+		r = -errno;
+	for (size_t i = 0; root_fd >= 0 && r == -ENOENT && i < ARRAY_SIZE(paths); i++)
+		r = read_full_at(root_fd, paths[i], OS_RELEASE_READ_MAX, READ_FULL_REGULAR | READ_FULL_IN_ROOT, &text,
+				 &len);
+	if (r < 0) {
+		slot_refused(b, s, REFUSE_SLOT_VERSION_MISMATCH, "the root has no readable os-release: %s",
+			     strerror(-r));
+		return r;
+	}
+	r = os_release_parse(text, len, &osr, &why);
+	if (r < 0) {
+		slot_refused(b, s, REFUSE_SLOT_VERSION_MISMATCH, "the root's os-release: %s", why.text);
+		return r;
+	}
+	if (!osr.image_version[0] || strcmp(osr.image_version, claimed) != 0) {
+		slot_refused(b, s, REFUSE_SLOT_VERSION_MISMATCH,
+			     "the label claims version \"%s\", the signed root's os-release says IMAGE_VERSION=\"%s\"",
+			     claimed, osr.image_version);
+		return -EBADMSG;
+	}
+	if (osr.security_version < floor) {
+		slot_refused(b, s, REFUSE_SLOT_BELOW_FLOOR, "security version %u is below the rollback floor %u",
+			     osr.security_version, floor);
+		return -EPERM;
+	}
+	b->root_security_version = osr.security_version;
+	return 0;
+}
+
+/* A slot on trial spends a try before it boots (lib/boot_count.h), in one GPT write. */
+static int count_try(struct boot *b, const struct slot *s)
+{
+	uint64_t before, after;
+	unsigned left;
+	int r;
+
+	b->root_good = boot_count_state(s->root->attrs, NULL) == BOOT_COUNT_GOOD;
+	if (b->root_good)
+		return 0;
+	r = gpt_update_attrs(b->boot_disk, s->root->number, boot_count_try, &before, &after);
+	if (r < 0) {
+		slot_refused(b, s, REFUSE_SLOT_COUNT, "%s: cannot record the try: %s", s->root->devnode, strerror(-r));
+		return r;
+	}
+	boot_count_state(after, &left);
+	if (boot_count_state(before, NULL) != BOOT_COUNT_TRIAL_LEFT) {
+		/* The table changed under us (mark-bad from another system?): not this boot's slot. */
+		slot_refused(b, s, REFUSE_SLOT_TRIES_EXHAUSTED, "no tries left when the try was recorded");
+		return -ESTALE;
+	}
+	log_notice("slot %s is on trial: this boot spends a try, %u left after it", s->label, left);
+	return 0;
+}
+
+/*
+ * The rollback floor (lib/volume_record.h) from the TPM's record; 0 when
+ * there is none yet (a first boot: without a record, open-storage refuses
+ * provisioned volumes anyway).
+ */
+static uint32_t rollback_floor(struct boot *b)
+{
+	if (boot_record_read(b) < 0) {
+		log_info("no rollback floor: %s", reason_or(&b->storage.record_why, "no record"));
+		return 0;
+	}
+	return b->storage.record.rollback_floor;
+}
+
+/* The trusted certificates, for rampart update in the OS (a copy: the initramfs goes away). */
+static int hand_over_trust(void)
+{
+	_cleanup_(closedirp) DIR *d = opendir(TRUSTED_CERTS_DIR);
+	struct dirent *e;
+
+	if (!d)
+		return -errno;
+	if (mkdir(TRUSTED_HANDOVER_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *data = NULL;
+		_cleanup_fclose_ FILE *f = NULL;
+		char src[512], dst[512];
+		size_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", TRUSTED_CERTS_DIR, e->d_name);
+		snprintf(dst, sizeof(dst), "%s/%s", TRUSTED_HANDOVER_DIR, e->d_name);
+		if (read_full(src, 1 << 20, READ_FULL_REGULAR, &data, &len) < 0)
+			continue;
+		f = fopen(dst, "we");
+		if (!f || fwrite(data, 1, len, f) != len)
+			return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Tells the running OS which partition it booted from (rampart mark-good,
+ * mark-bad, update) and what signatures the boot trusts (rampart update).
+ */
+static void hand_over_slot(const struct boot *b)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+
+	if (mkdir(RAMPART_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return;
+	f = fopen(ROOT_SLOT_HANDOVER, "we");
+	if (!f || fprintf(f, "%s %d\n", b->boot_disk, b->root_part->number) < 0)
+		log_warning("cannot write %s: mark-good and mark-bad will not find the slot", ROOT_SLOT_HANDOVER);
+	if (hand_over_trust() < 0)
+		log_warning("cannot copy the trusted certificates to %s: rampart update will refuse", TRUSTED_HANDOVER_DIR);
 }
 
 /*
@@ -140,6 +292,7 @@ int state_verify_root(void *ctx)
 {
 	struct boot *b = ctx;
 	_cleanup_(trust_store_freep) struct trust_store *trust = NULL;
+	uint32_t floor;
 	int r;
 
 	b->n_slots = slots_collect(b->table.parts, b->table.n, b->boot_disk, b->slots, SLOTS_MAX,
@@ -154,8 +307,15 @@ int state_verify_root(void *ctx)
 	if (mkdir(NEW_ROOT, 0755) < 0 && errno != EEXIST)
 		return boot_refuse(b, REFUSE_ROOT_MOUNT, NEW_ROOT, errno, "cannot create the mount point");
 
+	floor = rollback_floor(b);
 	for (size_t i = 0; i < b->n_slots; i++) {
-		if (try_slot(b, &b->slots[i], trust) < 0) {
+		const struct slot *s = &b->slots[i];
+
+		if (boot_count_state(s->root->attrs, NULL) == BOOT_COUNT_TRIAL_EXHAUSTED)
+			slot_refused(b, s, REFUSE_SLOT_TRIES_EXHAUSTED,
+				     "on trial since an update, and out of tries without being marked good");
+		if (boot_count_state(s->root->attrs, NULL) == BOOT_COUNT_TRIAL_EXHAUSTED ||
+		    try_slot(b, s, trust, floor) < 0) {
 			if (i + 1 < b->n_slots)
 				log_notice("falling back from slot %s to slot %s", b->slots[i].label,
 					   b->slots[i + 1].label);
@@ -167,6 +327,7 @@ int state_verify_root(void *ctx)
 			snprintf(b->root_choice, sizeof(b->root_choice), "fallback: %zu newer slot(s) refused", i);
 		log_notice("root: slot %s (%s), /dev/mapper/%s mounted read-only on %s", b->root_label,
 			   b->root_choice, ROOT_DM_NAME, NEW_ROOT);
+		hand_over_slot(b);
 		return ST_REPART;
 	}
 	return boot_refuse(b, REFUSE_NO_ROOT_VERIFIES, b->boot_disk, 0, "none of the %zu root slots could be verified",

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <mbedtls/base64.h>
 #include <stdio.h>
 #include <string.h>
@@ -330,19 +331,15 @@ static const char *record_object(void)
  * policy.  A missing record with provisioned volumes is a refusal, never
  * a first boot.
  */
-static int check_volumes(struct boot *b, struct volume_record *rec)
+static int check_volumes(struct boot *b)
 {
-	uint8_t bytes[VOLUME_RECORD_SIZE];
-	struct reason why = { "" };
-	int r;
+	const struct volume_record *rec = &b->storage.record;
+	int r = boot_record_read(b);
 
-	r = tpm2_nv_record_read(b->storage.tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, bytes, sizeof(bytes), &why);
-	if (r >= 0 && volume_record_decode(bytes, sizeof(bytes), rec) < 0)
-		r = reason_set(&why, -EBADMSG, "the record's bytes are not a volume record");
 	if (r < 0)
 		return boot_refuse(b, REFUSE_STORAGE_RECORD, record_object(), 0,
 				   "no valid record of the volumes this machine provisioned: %s; nothing mounted",
-				   why.text);
+				   b->storage.record_why.text);
 	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
 		const struct volume *v = &b->storage.vols[i];
 		int role;
@@ -364,27 +361,36 @@ static int check_volumes(struct boot *b, struct volume_record *rec)
 }
 
 /*
- * New volumes go into the record before their partitions get final
- * labels: a power cut in between leaves them pending, to be formatted
- * again, never provisioned and unrecorded.
+ * The record gets what this boot adds: new volumes, and the booted slot's
+ * security version as the rollback floor once that slot was marked good
+ * (never lowered).  New volumes go into the record before their partitions
+ * get final labels: a power cut in between leaves them pending, to be
+ * formatted again, never provisioned and unrecorded.
  */
-static int record_volumes(struct boot *b, struct volume_record *rec)
+static int update_record(struct boot *b, size_t n_pending)
 {
-	uint8_t bytes[VOLUME_RECORD_SIZE];
+	struct volume_record *rec = &b->storage.record;
+	bool raise = b->root_good && b->root_security_version > rec->rollback_floor;
 	int r;
 
+	if (!n_pending && !raise)
+		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
 		const struct volume *v = &b->storage.vols[i];
 
 		if (v->pending)
 			memcpy(rec->identity[v->recorded_as], v->identity, VOLUME_IDENTITY_SIZE);
 	}
-	volume_record_encode(rec, bytes);
-	r = tpm2_nv_record_write(b->storage.tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, bytes, sizeof(bytes));
+	if (raise) {
+		log_notice("open-storage: rollback floor raised from %u to %u (slot %s was marked good)",
+			   rec->rollback_floor, b->root_security_version, b->root_label);
+		rec->rollback_floor = b->root_security_version;
+	}
+	r = boot_record_write(b);
 	if (r < 0)
 		return boot_refuse(b, REFUSE_STORAGE_RECORD, record_object(), r,
-				   "cannot record the new volumes in the TPM (owner hierarchy with a password?)");
-	log_info("open-storage: recorded the volumes' identities in %s", record_object());
+				   "cannot write the record (owner hierarchy with a password?)");
+	log_info("open-storage: record written to %s", record_object());
 	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
 		struct volume *v = &b->storage.vols[i];
 
@@ -478,7 +484,6 @@ static int open_swap(struct boot *b)
 int state_open_storage(void *ctx)
 {
 	struct boot *b = ctx;
-	struct volume_record rec = { 0 };
 	unsigned char pass[64];
 	size_t pass_len = 0, n_pending = 0;
 	int r = 0;
@@ -498,9 +503,16 @@ int state_open_storage(void *ctx)
 	explicit_wipe(pass, sizeof(pass));
 	/* Nothing is mounted before every volume is known to be this machine's, in its role. */
 	if (r == 0 && n_pending < ARRAY_SIZE(b->storage.vols))
-		r = check_volumes(b, &rec);
-	if (r == 0 && n_pending > 0)
-		r = record_volumes(b, &rec);
+		r = check_volumes(b);
+	if (r == 0 && n_pending == ARRAY_SIZE(b->storage.vols)) {
+		/*
+		 * New volumes: the identities of any old ones go, the floor stays
+		 * (relabelling the volumes pending must not lower it).
+		 */
+		memset(b->storage.record.identity, 0, sizeof(b->storage.record.identity));
+	}
+	if (r == 0)
+		r = update_record(b, n_pending);
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(b->storage.vols); i++)
 		r = mount_volume(b, &b->storage.vols[i]);
 	if (r != 0)

@@ -104,6 +104,23 @@ static inline int uuid_from_string(const char *s, uint8_t out[16])
 }
 
 /* True if @s is a UUID as text (8-4-4-4-12 hex digits, either case). */
+/* 16 bytes as a lowercase 8-4-4-4-12 UUID string (37 chars with the NUL), byte order as written. */
+static inline void uuid_to_string(const uint8_t in[16], char out[37])
+{
+	static const int dashes_after[] = { 4, 6, 8, 10 };
+	size_t o = 0, d = 0;
+
+	for (int i = 0; i < 16; i++) {
+		if (d < 4 && i == dashes_after[d]) {
+			out[o++] = '-';
+			d++;
+		}
+		hex_encode(out + o, in + i, 1);
+		o += 2;
+	}
+	out[o] = '\0';
+}
+
 static inline bool uuid_is_valid(const char *s)
 {
 	uint8_t u[16];

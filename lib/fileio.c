@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include "util.h"
 
@@ -31,11 +34,22 @@ static int read_loop(int fd, char *buf, size_t size, size_t *ret_len)
 	return 0;
 }
 
+static int open_for_reading(int dir_fd, const char *path, unsigned flags)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | ((flags & READ_FULL_REGULAR) ? O_NONBLOCK : 0),
+		.resolve = RESOLVE_IN_ROOT,
+	};
+
+	if (!(flags & READ_FULL_IN_ROOT))
+		return openat(dir_fd, path, (int)how.flags);
+	return (int)syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+}
+
 int read_full_at(int dir_fd, const char *path, size_t max, unsigned flags, char **ret, size_t *ret_len)
 {
 	bool regular_only = flags & READ_FULL_REGULAR;
-	_cleanup_close_ int fd = openat(dir_fd, path,
-					O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular_only ? O_NONBLOCK : 0));
+	_cleanup_close_ int fd = open_for_reading(dir_fd, path, flags);
 	_cleanup_free_ char *buf = NULL;
 	size_t want = max, len = 0;
 	struct stat st;

@@ -13,6 +13,12 @@ enum read_full_flags {
 	 * device), its first @max bytes are read, into a buffer of that size.
 	 */
 	READ_FULL_REGULAR = 1 << 0,
+	/*
+	 * @path is resolved as if @dir_fd were the root directory (openat2's
+	 * RESOLVE_IN_ROOT): an absolute symlink or ".." inside another root's
+	 * tree stays in that tree.
+	 */
+	READ_FULL_IN_ROOT = 1 << 1,
 };
 
 /*

@@ -36,7 +36,8 @@ enum part_role {
 #define GPT_ATTR_READ_ONLY (UINT64_C(1) << 60)
 #define GPT_ATTR_GROW_FS   (UINT64_C(1) << 59)
 
-#define GPT_LABEL_MAX 72 /* 36 UTF-16 code units as UTF-8, ASCII in practice */
+#define GPT_LABEL_CHARS 36 /* UTF-16 code units */
+#define GPT_LABEL_MAX 72   /* 36 UTF-16 code units as UTF-8, ASCII in practice */
 #define GPT_EMPTY_LABEL "_empty"
 
 struct partition {

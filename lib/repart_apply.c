@@ -429,6 +429,19 @@ int repart_apply(const char *disk, const struct repart_new *plan, size_t n)
 	return tell_kernel(disk, plan, n);
 }
 
+/* Writes the table @cxt holds (libfdisk's power-safe order, above) and flushes it. */
+static int write_table(struct fdisk_context *cxt, const char *disk, const char *what)
+{
+	int r = fdisk_write_disklabel(cxt);
+
+	if (r < 0)
+		return log_debug_errno(r, "%s: writing the partition table failed (%s)", disk, what);
+	r = fdisk_deassign_device(cxt, 1);
+	if (r < 0)
+		return log_debug_errno(r, "%s: flushing the partition table failed", disk);
+	return 0;
+}
+
 int repart_set_label(const char *disk, int number, const char *expect, const char *label)
 {
 	_cleanup_(fdisk_contextp) struct fdisk_context *cxt = NULL;
@@ -465,15 +478,82 @@ int repart_set_label(const char *disk, int number, const char *expect, const cha
 		r = fdisk_set_partition(cxt, (size_t)number - 1, upd);
 	if (r < 0)
 		return log_debug_errno(r, "%s: cannot label partition %d", disk, number);
-	r = fdisk_write_disklabel(cxt);
+	r = write_table(cxt, disk, "the partition keeps its old label");
 	if (r < 0)
-		return log_debug_errno(r, "%s: writing the partition table failed (partition %d keeps \"%s\")",
-				 disk, number, old);
-	r = fdisk_deassign_device(cxt, 1);
-	if (r < 0)
-		return log_debug_errno(r, "%s: flushing the partition table failed", disk);
+		return r;
 	log_debug("%s: partition %d relabelled \"%s\" -> \"%s\"", disk, number, old, label);
 	return 0;
+}
+
+/* Applies @u to the table in @cxt, without writing it. */
+static int change_parts(struct fdisk_context *cxt, const char *disk, const struct gpt_part_update *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(fdisk_partitionp) struct fdisk_partition *upd = NULL;
+		size_t idx = (size_t)u[i].number - 1;
+		int r = 0;
+
+		if (u[i].number < 1 || idx >= fdisk_get_npartitions(cxt) || !fdisk_is_partition_used(cxt, idx))
+			return log_debug_errno(ENOENT, "%s: no partition %d", disk, u[i].number);
+		if (u[i].label && !repart_label_ok(u[i].label))
+			return log_debug_errno(EINVAL, "%s: bad label \"%s\"", disk, u[i].label);
+		upd = fdisk_new_partition();
+		if (!upd)
+			return -ENOMEM;
+		if (u[i].label)
+			r = fdisk_partition_set_name(upd, u[i].label);
+		if (r >= 0 && u[i].uuid)
+			r = fdisk_partition_set_uuid(upd, u[i].uuid);
+		if (r >= 0)
+			r = fdisk_set_partition(cxt, idx, upd);
+		if (r >= 0 && u[i].set_attrs)
+			r = fdisk_gpt_set_partition_attrs(cxt, idx, u[i].attrs);
+		if (r < 0)
+			return log_debug_errno(r, "%s: cannot change partition %d", disk, u[i].number);
+	}
+	return 0;
+}
+
+int gpt_update_parts(const char *disk, const struct gpt_part_update *u, size_t n)
+{
+	_cleanup_(fdisk_contextp) struct fdisk_context *cxt = NULL;
+	int r;
+
+	r = open_gpt(disk, &cxt);
+	if (r >= 0)
+		r = change_parts(cxt, disk, u, n);
+	return r < 0 ? r : write_table(cxt, disk, "nothing changed, or all of it");
+}
+
+int gpt_update_attrs(const char *disk, int number, uint64_t (*update)(uint64_t), uint64_t *old_attrs,
+		     uint64_t *new_attrs)
+{
+	_cleanup_(fdisk_contextp) struct fdisk_context *cxt = NULL;
+	struct gpt_part_update u = { .number = number, .set_attrs = true };
+	uint64_t old = 0;
+	int r;
+
+	r = open_gpt(disk, &cxt);
+	if (r < 0)
+		return r;
+	if (number < 1 || (size_t)number > fdisk_get_npartitions(cxt) ||
+	    fdisk_gpt_get_partition_attrs(cxt, (size_t)number - 1, &old) < 0)
+		return log_debug_errno(ENOENT, "%s: no partition %d", disk, number);
+	u.attrs = update(old);
+	if (old_attrs)
+		*old_attrs = old;
+	if (new_attrs)
+		*new_attrs = u.attrs;
+	if (u.attrs == old)
+		return 0;
+	r = change_parts(cxt, disk, &u, 1);
+	if (r >= 0)
+		r = write_table(cxt, disk, "the attributes are the old ones");
+	if (r < 0)
+		return r;
+	log_debug("%s: partition %d attributes 0x%016llx -> 0x%016llx", disk, number, (unsigned long long)old,
+		  (unsigned long long)u.attrs);
+	return 1;
 }
 
 int repart_mend_and_tell_kernel(const char *disk)

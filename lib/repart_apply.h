@@ -35,7 +35,9 @@
  * alone (threat 5).
  */
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gpt.h"
 #include "repart_plan.h"
@@ -89,5 +91,31 @@ int repart_mend_and_tell_kernel(const char *disk);
  * For open-storage: repart_set_label(disk, n, "pending-var", "var").
  */
 int repart_set_label(const char *disk, int number, const char *expect, const char *label);
+
+/*
+ * Replaces the GPT attributes of partition @number of @disk by
+ * @update(current attributes), in one table write (none if they do not
+ * change): the boot counting of lib/boot_count.h.  @old_attrs and
+ * @new_attrs (may be NULL) receive both.  Returns 1 if written, 0 if
+ * unchanged, -ENOENT without such a partition, or another negative errno.
+ */
+int gpt_update_attrs(const char *disk, int number, uint64_t (*update)(uint64_t), uint64_t *old_attrs,
+		     uint64_t *new_attrs);
+
+/* What gpt_update_parts() changes in one partition; NULL / false leaves it. */
+struct gpt_part_update {
+	int number;        /* 1-based */
+	const char *label;
+	const char *uuid;  /* partition UUID */
+	bool set_attrs;
+	uint64_t attrs;
+};
+
+/*
+ * Changes labels, UUIDs and attributes of @n partitions of @disk in ONE
+ * table write (see "Power safety" above): the update writer's last step,
+ * which turns written data into a bootable slot, all or nothing.
+ */
+int gpt_update_parts(const char *disk, const struct gpt_part_update *u, size_t n);
 
 #endif

@@ -84,7 +84,7 @@
 #define REPART_WEIGHT_MAX 1000000
 #define REPART_PENDING_PREFIX "pending-"
 #define REPART_FILE_MAX 64                         /* file names, with the NUL */
-#define REPART_LABEL_CHARS 36                      /* GPT: 36 UTF-16 code units */
+#define REPART_LABEL_CHARS GPT_LABEL_CHARS
 
 struct repart_def {
 	char file[REPART_FILE_MAX];  /* "60-var.conf", for matching order and messages */

@@ -8,11 +8,20 @@
 
 #include "util.h"
 
+const char *slot_label_version(const char *label)
+{
+	const char *us = strrchr(label, '_');
+
+	return us && us != label ? us + 1 : "";
+}
+
+/* By version (the label's part after its last '_'), then by the whole label. */
 static int newest_first(const void *a, const void *b)
 {
 	const struct slot *x = a, *y = b;
+	int c = strverscmp(slot_label_version(y->label), slot_label_version(x->label));
 
-	return strverscmp(y->label, x->label);
+	return c ? c : strverscmp(y->label, x->label);
 }
 
 static int is_slot_member(enum part_role role)

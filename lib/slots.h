@@ -18,6 +18,14 @@ typedef void (*slot_skip_fn)(void *userdata, const char *label, const char *why)
 #define SLOTS_MAX 16
 
 /*
+ * The version a slot's label claims, systemd-sysupdate's NAME_VERSION
+ * convention: the text after the last '_' ("rampart_2.0" -> "2.0"; a
+ * version has no '_'), "" if there is none.  The claim is checked against
+ * the verified root's IMAGE_VERSION before the slot boots.  Pure.
+ */
+const char *slot_label_version(const char *label);
+
+/*
  * Finds the boot disk: the disk holding the partition whose UUID the
  * firmware stub reported (@esp_uuid, any case).  Returns its index in
  * @parts, -ENOENT if no partition has that UUID (yet), -ENOTUNIQ if more
@@ -38,8 +46,10 @@ size_t partitions_drop_disk(struct partition *parts, size_t n, const char *disk)
  * root-verity-sig partitions that share a GPT label.  Partitions of other
  * disks are never candidates.  Placeholders ("_empty") and labels with a
  * member missing or present twice are skipped (reported through @skip).
- * The result is ordered newest first: label compared by strverscmp(),
- * highest first.  Returns the number of slots written to @out.
+ * The result is ordered newest first: by the labels' versions (see
+ * slot_label_version()) compared by strverscmp(), then by the whole
+ * label, highest first, so a name chosen to sort high does not make an
+ * old version look new.  Returns the number of slots written to @out.
  */
 size_t slots_collect(const struct partition *parts, size_t n, const char *disk,
 		     struct slot *out, size_t max, slot_skip_fn skip, void *userdata);

@@ -9,14 +9,19 @@ static const uint8_t header[8] = { 'R', 'M', 'P', 'V', 1, VOLUME__COUNT, 0, 0 };
 void volume_record_encode(const struct volume_record *rec, uint8_t out[VOLUME_RECORD_SIZE])
 {
 	memcpy(out, header, sizeof(header));
-	memcpy(out + sizeof(header), rec->identity, sizeof(rec->identity));
+	for (int i = 0; i < 4; i++)
+		out[sizeof(header) + i] = (uint8_t)(rec->rollback_floor >> (8 * i));
+	memcpy(out + sizeof(header) + 4, rec->identity, sizeof(rec->identity));
 }
 
 int volume_record_decode(const uint8_t *in, size_t len, struct volume_record *rec)
 {
 	if (len != VOLUME_RECORD_SIZE || memcmp(in, header, sizeof(header)) != 0)
 		return -EBADMSG;
-	memcpy(rec->identity, in + sizeof(header), sizeof(rec->identity));
+	rec->rollback_floor = 0;
+	for (int i = 0; i < 4; i++)
+		rec->rollback_floor |= (uint32_t)in[sizeof(header) + i] << (8 * i);
+	memcpy(rec->identity, in + sizeof(header) + 4, sizeof(rec->identity));
 	return 0;
 }
 

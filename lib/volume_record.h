@@ -7,8 +7,14 @@
  * a volume that opens but is not the one recorded for its role is not
  * mounted.  Encoding and matching only: pure, host-tested.
  *
- * Bytes (72): "RMPV", version 1, role count 2, two zero bytes, then the
- * 32-byte identity of /var and of /var/tmp.
+ * The same record holds the rollback floor: the lowest security version
+ * (RAMPART_SECURITY_VERSION in a root's os-release) a root slot may have
+ * to boot.  One index, so the floor cannot be deleted without the
+ * volumes' record, which refuses the boot (never a first boot).
+ *
+ * Bytes (76): "RMPV", version 1, role count 2, two zero bytes, the floor
+ * (32 bits, little-endian), then the 32-byte identity of /var and of
+ * /var/tmp.
  */
 #ifndef RAMPART_VOLUME_RECORD_H
 #define RAMPART_VOLUME_RECORD_H
@@ -24,7 +30,7 @@
  */
 #define VOLUME_RECORD_NV_INDEX 0x01d10380u
 #define VOLUME_IDENTITY_SIZE 32
-#define VOLUME_RECORD_SIZE (8 + 2 * VOLUME_IDENTITY_SIZE)
+#define VOLUME_RECORD_SIZE (12 + 2 * VOLUME_IDENTITY_SIZE)
 
 enum volume_role {
 	VOLUME_VAR,
@@ -33,6 +39,7 @@ enum volume_role {
 };
 
 struct volume_record {
+	uint32_t rollback_floor;
 	uint8_t identity[VOLUME__COUNT][VOLUME_IDENTITY_SIZE];
 };
 

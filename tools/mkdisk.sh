@@ -117,8 +117,9 @@ for ((s = 0; s < full; s++)); do
 	n=$([ $s = 0 ] || echo 2)
 	[ -f "${root[s]}" ] || die "no such file: ${root[s]}"
 	[ -n "${version[s]:-}" ] || die "--version$n is required"
-	[[ ${version[s]} =~ ^[A-Za-z0-9][A-Za-z0-9._~+-]*$ ]] ||
-		die "bad version '${version[s]}' (letters, digits, . _ ~ + -)"
+	# No '_': the label is PREFIX_VERSION, the version after the last '_'.
+	[[ ${version[s]} =~ ^[A-Za-z0-9][A-Za-z0-9.~+-]*$ ]] ||
+		die "bad version '${version[s]}' (letters, digits, . ~ + -)"
 	key[s]=${key[s]:-${key[0]:-}}
 	cert[s]=${cert[s]:-${cert[0]:-}}
 	[ -n "${key[s]}" ] && [ -n "${cert[s]}" ] || die "--sign-key and --sign-cert are required"

@@ -4,7 +4,7 @@
 #
 #   tools/mkroot.sh OUT.erofs [VERSION]
 #
-# VERSION (default 1.0) goes into /etc/os-release (VERSION_ID,
+# VERSION (default 1.0) goes into /usr/lib/os-release (VERSION_ID,
 # IMAGE_VERSION); /sbin/init is tools/testos/init.  Same inputs (script,
 # init, host busybox, VERSION, SOURCE_DATE_EPOCH) give the same bytes.
 #
@@ -13,6 +13,8 @@
 #   BUSYBOX            the statically linked busybox to install
 #                      (default /bin/busybox, Debian's busybox-static)
 #   TESTOS_UUID        file system UUID (default: derived from VERSION)
+#   SECURITY_VERSION   RAMPART_SECURITY_VERSION in os-release (default: the
+#                      number VERSION starts with, 1 for 1.0, 9 for 9.0)
 #   RAMPART_TOOL       if set, installed as /usr/bin/rampart (the tests use
 #                      its try-unseal mode from the running OS)
 #
@@ -27,7 +29,10 @@ set -euo pipefail
 [ $# -ge 1 ] && [ $# -le 2 ] || usage_from_header 5 5
 out=$1
 version=${2:-1.0}
-[[ $version =~ ^[A-Za-z0-9][A-Za-z0-9._~+-]*$ ]] || die "bad version '$version' (letters, digits, . _ ~ + -)"
+# No '_': a slot label is NAME_VERSION, the version after the last '_'.
+[[ $version =~ ^[A-Za-z0-9][A-Za-z0-9.~+-]*$ ]] || die "bad version '$version' (letters, digits, . ~ + -)"
+security_version=${SECURITY_VERSION:-$(sed -n 's/^\([0-9]*\).*/\1/p' <<<"$version")}
+[[ $security_version =~ ^[0-9]+$ ]] || die "bad security version '$security_version' (set SECURITY_VERSION)"
 
 epoch=${SOURCE_DATE_EPOCH:-0}
 [[ $epoch =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH must be a number of seconds"
@@ -70,7 +75,11 @@ if [ -n "${RAMPART_TOOL:-}" ]; then
 	install -m 0755 "$RAMPART_TOOL" usr/bin/rampart
 fi
 
-cat >etc/os-release <<EOF
+# os-release(5) where it belongs, /etc/os-release pointing at it.  rampart
+# checks IMAGE_VERSION against the slot's label and compares
+# RAMPART_SECURITY_VERSION with its rollback floor.
+mkdir -p usr/lib
+cat >usr/lib/os-release <<EOF
 NAME="rampart test OS"
 ID=rampart-testos
 PRETTY_NAME="rampart test OS $version"
@@ -78,7 +87,9 @@ VERSION="$version"
 VERSION_ID=$version
 IMAGE_ID=rampart-testos
 IMAGE_VERSION=$version
+RAMPART_SECURITY_VERSION=$security_version
 EOF
+ln -s ../usr/lib/os-release etc/os-release
 echo testos >etc/hostname
 echo 'root:x:0:0:root:/root:/bin/sh' >etc/passwd
 echo 'root:x:0:' >etc/group

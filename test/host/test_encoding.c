@@ -179,9 +179,24 @@ static void lowercase_copy(void **state)
 	assert_string_equal(out, "");
 }
 
+static void uuid_round_trip(void **state)
+{
+	static const char uuid[] = "c537e204-c6a6-9eee-ddb8-a0f00d465117";
+	uint8_t bytes[16];
+	char back[37];
+
+	(void)state;
+	assert_int_equal(uuid_from_string(uuid, bytes), 0);
+	assert_int_equal(bytes[0], 0xc5);
+	assert_int_equal(bytes[15], 0x17);
+	uuid_to_string(bytes, back);
+	assert_string_equal(back, uuid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(uuid_round_trip),
 		cmocka_unit_test(digit_values),
 		cmocka_unit_test(encode),
 		cmocka_unit_test(round_trip),

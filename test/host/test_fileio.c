@@ -17,7 +17,7 @@
 #include "fileio.h"
 
 /* Every file the cases make, so the teardown removes exactly those. */
-static const char *const made[] = { "a", "b", "c", "d", "e", "big", "fifo" };
+static const char *const made[] = { "a", "b", "c", "d", "e", "big", "fifo", "abs-link", "up-link", "secret" };
 static char tmpdir[64];
 
 static const char *put(const char *name, const char *content, size_t len)
@@ -126,6 +126,37 @@ static void relative_to_a_directory(void **state)
 	close(dir);
 }
 
+/*
+ * READ_FULL_IN_ROOT: @dir_fd is the root.  An absolute symlink and ".."
+ * resolve inside it, never to the caller's own files.
+ */
+static void resolved_in_root(void **state)
+{
+	char *buf = NULL, link_target[160];
+	size_t len = 0;
+	int dir;
+
+	(void)state;
+	put("secret", "outside", 7);
+	put("e", "inside", 6);
+	dir = open(tmpdir, O_PATH | O_DIRECTORY);
+	assert_true(dir >= 0);
+	/* "/e" from the root: tmpdir/e, not the host's /e. */
+	assert_int_equal(symlinkat("/e", dir, "abs-link"), 0);
+	assert_int_equal(read_full_at(dir, "abs-link", 64, READ_FULL_REGULAR | READ_FULL_IN_ROOT, &buf, &len), 0);
+	assert_string_equal(buf, "inside");
+	free(buf);
+	/* Without the flag the same link leaves the tree (to the host's /e, absent). */
+	assert_int_equal(read_full_at(dir, "abs-link", 64, READ_FULL_REGULAR, &buf, &len), -ENOENT);
+	/* ".." cannot climb above the root: /../../e is /e. */
+	snprintf(link_target, sizeof(link_target), "../../../e");
+	assert_int_equal(symlinkat(link_target, dir, "up-link"), 0);
+	assert_int_equal(read_full_at(dir, "up-link", 64, READ_FULL_REGULAR | READ_FULL_IN_ROOT, &buf, &len), 0);
+	assert_string_equal(buf, "inside");
+	free(buf);
+	close(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +164,7 @@ int main(void)
 		cmocka_unit_test(regular_only_refusals),
 		cmocka_unit_test(first_bytes_of_anything),
 		cmocka_unit_test(relative_to_a_directory),
+		cmocka_unit_test(resolved_in_root),
 	};
 
 	return cmocka_run_group_tests_name("fileio", tests, setup, teardown);

@@ -104,6 +104,32 @@ static void newest_version_first(void **state)
 	assert_int_equal(skips, 0);
 }
 
+/* A name chosen to sort high does not make an old version look new. */
+static void ordered_by_version_not_name(void **state)
+{
+	struct slot s[SLOTS_MAX];
+
+	(void)state;
+	add_slot("/dev/vda", "zzz_1.0");
+	add_slot("/dev/vda", "rampart_2.0");
+	add_slot("/dev/vda", "aaa_2.0");
+	assert_int_equal(collect(s), 3);
+	assert_string_equal(s[0].label, "rampart_2.0");
+	assert_string_equal(s[1].label, "aaa_2.0");
+	assert_string_equal(s[2].label, "zzz_1.0");
+}
+
+static void label_version(void **state)
+{
+	(void)state;
+	assert_string_equal(slot_label_version("rampart_2.0"), "2.0");
+	assert_string_equal(slot_label_version("my_os_1.2.3"), "1.2.3");
+	assert_string_equal(slot_label_version("noversion"), "");
+	assert_string_equal(slot_label_version("_empty"), "");
+	assert_string_equal(slot_label_version("name_"), "");
+	assert_string_equal(slot_label_version(""), "");
+}
+
 static void other_disks_are_never_candidates(void **state)
 {
 	struct slot s[SLOTS_MAX];
@@ -219,6 +245,8 @@ int main(void)
 		cmocka_unit_test_setup(roles_from_types, reset),
 		cmocka_unit_test(partition_device_nodes),
 		cmocka_unit_test_setup(newest_version_first, reset),
+		cmocka_unit_test_setup(ordered_by_version_not_name, reset),
+		cmocka_unit_test(label_version),
 		cmocka_unit_test_setup(other_disks_are_never_candidates, reset),
 		cmocka_unit_test_setup(empty_slot_skipped, reset),
 		cmocka_unit_test_setup(incomplete_and_ambiguous_slots_skipped, reset),

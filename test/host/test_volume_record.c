@@ -14,6 +14,7 @@ static struct volume_record sample(void)
 {
 	struct volume_record rec;
 
+	rec.rollback_floor = 0x01020304;
 	memset(rec.identity[VOLUME_VAR], 0x11, VOLUME_IDENTITY_SIZE);
 	memset(rec.identity[VOLUME_TMP], 0x22, VOLUME_IDENTITY_SIZE);
 	return rec;
@@ -26,9 +27,9 @@ static void round_trip(void **state)
 
 	(void)state;
 	volume_record_encode(&rec, bytes);
-	assert_memory_equal(bytes, "RMPV\x01\x02\x00\x00", 8);
-	assert_int_equal(bytes[8], 0x11);
-	assert_int_equal(bytes[8 + VOLUME_IDENTITY_SIZE], 0x22);
+	assert_memory_equal(bytes, "RMPV\x01\x02\x00\x00\x04\x03\x02\x01", 12);
+	assert_int_equal(bytes[12], 0x11);
+	assert_int_equal(bytes[12 + VOLUME_IDENTITY_SIZE], 0x22);
 	assert_int_equal(volume_record_decode(bytes, sizeof(bytes), &back), 0);
 	assert_memory_equal(&back, &rec, sizeof(rec));
 }

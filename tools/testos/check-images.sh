@@ -63,7 +63,9 @@ check "mkroot is reproducible" same root1.erofs root1b.erofs
 check "mkroot builds version 2.0" "$mkroot" root2.erofs 2.0
 check "versions give different images" differ root1.erofs root2.erofs
 check "erofs image passes fsck.erofs" fsck.erofs --extract=x1 root1.erofs
-check "os-release carries VERSION_ID" grep -qx 'VERSION_ID=1.0' x1/etc/os-release
+check "os-release carries VERSION_ID" grep -qx 'VERSION_ID=1.0' x1/usr/lib/os-release
+check "os-release carries the security version" grep -qx 'RAMPART_SECURITY_VERSION=1' x1/usr/lib/os-release
+check "/etc/os-release points at /usr/lib/os-release" test "$(readlink x1/etc/os-release)" = ../usr/lib/os-release
 check "/sbin/init is the test OS init" cmp x1/sbin/init "$here/tools/testos/init"
 check "busybox applets present" test -L x1/bin/sh -a -L x1/sbin/swapon -a -L x1/sbin/poweroff
 check "mount points present and empty" bash -c 'for d in proc sys dev run var tmp; do [ -d x1/$d ] && [ -z "$(ls -A x1/$d)" ] || exit 1; done'
