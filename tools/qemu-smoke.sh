@@ -34,7 +34,7 @@ sed -i 's/\r$//' "$log"
 
 must=(
 	'rampart: version .* starting as PID 1$'
-	'rampart: options: log=debug on-failure=poweroff device-timeout=30s init=/sbin/init'
+	'rampart: options: log=debug on-failure=poweroff device-timeout=30s device-settle=250ms init=/sbin/init'
 	'rampart: ignoring kernel command line option rampart.bogus=1: unknown rampart option'
 	'rampart: loaded [1-9][0-9]* kernel modules'
 	'rampart: setup: [0-9.]+ ms -> probe'
