@@ -75,6 +75,25 @@ static int size_of(const char *path, uint64_t *size)
 	return -EBADFD;
 }
 
+/*
+ * For the power-cut scenario: with RAMPART_UPDATE_TEST_PAUSE=WHAT:PERCENT
+ * the writer stops there (what it wrote is on the disk) and waits for the
+ * harness to cut the power, so the cut falls mid-write every time.
+ */
+static void test_pause(const char *what, unsigned percent)
+{
+	const char *at = getenv("RAMPART_UPDATE_TEST_PAUSE");
+	char here[32];
+
+	snprintf(here, sizeof(here), "%s:%u", what, percent);
+	if (!at || strcmp(at, here) != 0)
+		return;
+	printf("rampart update: test pause at %s, waiting for the power to go\n", here);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 /* Copies @len bytes of @from to the start of @to, then zeroes up to @zero_to; says how far it got. */
 static int copy_into(const char *what, const char *from, uint64_t len, const char *to, uint64_t zero_to)
 {
@@ -115,6 +134,7 @@ static int copy_into(const char *what, const char *from, uint64_t len, const cha
 			said = (unsigned)(done * 10 / total);
 			printf("rampart update: writing %s: %u%%\n", what, said * 10);
 			fflush(stdout);
+			test_pause(what, said * 10);
 		}
 	}
 	return 0;
