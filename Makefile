@@ -2,7 +2,10 @@
 
 BUILD       ?= build
 VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
-SYSROOT     := $(shell tools/build-stack.sh path)
+# The stack's cache key needs musl-gcc: on a fresh machine (any target,
+# make run as well as make test) the host packages come first.
+SYSROOT     := $(shell tools/build-stack.sh path 2>/dev/null || \
+                 { tools/host-deps.sh >&2 && tools/build-stack.sh path; })
 MUSL_CC     ?= musl-gcc
 HOST_CC     ?= gcc
 
