@@ -38,3 +38,11 @@ void test_stop(const struct boot *b, const char *step)
 	for (;;)
 		pause();
 }
+
+const struct partition *boot_disk_partition(const struct boot *b, enum part_role role)
+{
+	for (size_t i = 0; i < b->table.n; i++)
+		if (b->table.parts[i].role == role && !strcmp(b->table.parts[i].disk, b->boot_disk))
+			return &b->table.parts[i];
+	return NULL;
+}

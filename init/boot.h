@@ -122,6 +122,9 @@ struct boot {
 int boot_refuse(struct boot *b, enum refusal_id id, const char *object, int err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* The boot disk's partition of @role (the first one), or NULL. */
+const struct partition *boot_disk_partition(const struct boot *b, enum part_role role);
+
 /* rampart.test-stop=STEP: tests stop the machine here, as a power cut would. */
 void test_stop(const struct boot *b, const char *step);
 

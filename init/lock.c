@@ -32,6 +32,14 @@ void boot_tpm_release(struct boot *b)
 	tpm2_sealed_free(&b->storage.sealed);
 }
 
+const char *boot_record_name(void)
+{
+	static char name[32];
+
+	snprintf(name, sizeof(name), "TPM NV index 0x%08x", VOLUME_RECORD_NV_INDEX);
+	return name;
+}
+
 int boot_record_read(struct boot *b)
 {
 	uint8_t bytes[VOLUME_RECORD_SIZE];

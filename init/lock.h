@@ -27,6 +27,8 @@ void boot_tpm_release(struct boot *b);
  */
 int boot_record_read(struct boot *b);
 int boot_record_write(struct boot *b);
+/* The record as refusals name it: "TPM NV index 0x...". */
+const char *boot_record_name(void);
 
 /*
  * Wipes the secret, extends PCR 7 with rampart's lock event, checks that

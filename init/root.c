@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -23,10 +24,12 @@
 #include "os_release.h"
 #include "paths.h"
 #include "repart_apply.h"
+#include "repart_conf.h"
 #include "root.h"
 #include "rootsig.h"
 #include "slots.h"
 #include "switchroot.h"
+#include "tpm2.h"
 #include "util.h"
 #include "verity.h"
 
@@ -223,18 +226,45 @@ static int count_try(struct boot *b, const struct slot *s)
 	return 0;
 }
 
-/*
- * The rollback floor (lib/volume_record.h) from the TPM's record; 0 when
- * there is none yet (a first boot: without a record, open-storage refuses
- * provisioned volumes anyway).
- */
-static uint32_t rollback_floor(struct boot *b)
+/* Whether the boot disk has a /var or /var/tmp that has held data (not pending). */
+static bool provisioned_volumes(const struct boot *b)
 {
-	if (boot_record_read(b) < 0) {
-		log_info("no rollback floor: %s", reason_or(&b->storage.record_why, "no record"));
+	static const enum part_role roles[] = { ROLE_VAR, ROLE_TMP };
+
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+		const struct partition *p = boot_disk_partition(b, roles[i]);
+
+		if (p && !repart_pending_final(p->label))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The rollback floor (lib/volume_record.h) from the TPM's record.  Only a
+ * machine that was never provisioned boots without one (floor 0).  With
+ * provisioned volumes, a record that is missing, foreign or unreadable
+ * leaves the floor unknown: refused here, before a slot is chosen or
+ * anything (tries, partitions) written to the disk.
+ */
+static int rollback_floor(struct boot *b, uint32_t *floor)
+{
+	*floor = 0;
+	if (boot_record_read(b) >= 0) {
+		*floor = b->storage.record.rollback_floor;
 		return 0;
 	}
-	return b->storage.record.rollback_floor;
+	if (!provisioned_volumes(b)) {
+		log_info("no rollback floor: %s (no provisioned volumes: a first boot)",
+			 reason_or(&b->storage.record_why, "no record"));
+		return 0;
+	}
+	if (!b->storage.tpm)
+		return boot_refuse(b, REFUSE_TPM_MISSING, TPM2_DEVICE_PATH, 0,
+				   "no usable TPM: the rollback floor and the storage key cannot be had");
+	return boot_refuse(b, REFUSE_STORAGE_RECORD, boot_record_name(), 0,
+			   "no valid record of the volumes this machine provisioned: %s; the rollback floor is "
+			   "unknown, no slot booted", b->storage.record_why.text);
 }
 
 /* The trusted certificates, for rampart update in the OS (a copy: the initramfs goes away). */
@@ -307,7 +337,8 @@ int state_verify_root(void *ctx)
 	if (mkdir(NEW_ROOT, 0755) < 0 && errno != EEXIST)
 		return boot_refuse(b, REFUSE_ROOT_MOUNT, NEW_ROOT, errno, "cannot create the mount point");
 
-	floor = rollback_floor(b);
+	if (rollback_floor(b, &floor) != 0)
+		return ST_FAILED;
 	for (size_t i = 0; i < b->n_slots; i++) {
 		const struct slot *s = &b->slots[i];
 

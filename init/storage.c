@@ -44,14 +44,6 @@
 #define MKE2FS "/sbin/mke2fs"
 #define SWAP_LABEL "swap" /* initramfs/repart.d/40-swap.conf */
 
-static const struct partition *boot_disk_partition(const struct boot *b, enum part_role role)
-{
-	for (size_t i = 0; i < b->table.n; i++)
-		if (b->table.parts[i].role == role && !strcmp(b->table.parts[i].disk, b->boot_disk))
-			return &b->table.parts[i];
-	return NULL;
-}
-
 static int reprobe(struct boot *b)
 {
 	int r = probe_partitions(&b->table);
@@ -145,8 +137,7 @@ static void find_volumes(struct boot *b)
 		v->role = wanted[i].role;
 		v->recorded_as = wanted[i].recorded_as;
 		v->part = boot_disk_partition(b, v->role);
-		v->pending = v->part && !strncmp(v->part->label, REPART_PENDING_PREFIX,
-						 strlen(REPART_PENDING_PREFIX));
+		v->pending = v->part && repart_pending_final(v->part->label);
 	}
 }
 
@@ -314,15 +305,6 @@ static int open_volume(struct boot *b, struct volume *v, const char *pass, size_
 	return 0;
 }
 
-/* The object a refusal about the record names. */
-static const char *record_object(void)
-{
-	static char name[32];
-
-	snprintf(name, sizeof(name), "TPM NV index 0x%08x", VOLUME_RECORD_NV_INDEX);
-	return name;
-}
-
 /*
  * Whether each volume that held data is the one this machine provisioned
  * for its role, by the record only this stage of the boot can write
@@ -337,7 +319,7 @@ static int check_volumes(struct boot *b)
 	int r = boot_record_read(b);
 
 	if (r < 0)
-		return boot_refuse(b, REFUSE_STORAGE_RECORD, record_object(), 0,
+		return boot_refuse(b, REFUSE_STORAGE_RECORD, boot_record_name(), 0,
 				   "no valid record of the volumes this machine provisioned: %s; nothing mounted",
 				   b->storage.record_why.text);
 	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
@@ -388,9 +370,9 @@ static int update_record(struct boot *b, size_t n_pending)
 	}
 	r = boot_record_write(b);
 	if (r < 0)
-		return boot_refuse(b, REFUSE_STORAGE_RECORD, record_object(), r,
+		return boot_refuse(b, REFUSE_STORAGE_RECORD, boot_record_name(), r,
 				   "cannot write the record (owner hierarchy with a password?)");
-	log_info("open-storage: record written to %s", record_object());
+	log_info("open-storage: record written to %s", boot_record_name());
 	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
 		struct volume *v = &b->storage.vols[i];
 
