@@ -98,8 +98,18 @@ check-layout: $(BUILD)/init
 	@mkdir -p $(RESULTS)
 	@test/check-layout.sh $(RESULTS)/layout.txt $(BUILD)/musl/init
 
+# The stack's mbedtls and tpm2-tss built for the host with clang and the
+# sanitizers, for the fuzz targets and the ASan build of the stack tests.
+HOSTLIBS := $(shell tools/build-host-libs.sh path)
+.PHONY: host-libs
+host-libs: | host-deps
+	@tools/build-host-libs.sh build
+
 # Unit tests of code that needs the static stack: musl, against the sysroot.
 include test/stack.mk
+
+# Fuzz targets of every parser of attacker-controlled bytes (make fuzz).
+include test/fuzz/fuzz.mk
 
 # Host checks of the image tools (mkroot, mkdisk): reproducibility, verity, signatures.
 image-test: | host-deps
@@ -121,6 +131,8 @@ test: host-deps
 	$(MAKE) --no-print-directory check-layout
 	$(MAKE) --no-print-directory unit-test
 	$(MAKE) --no-print-directory lib-unit-test
+	$(MAKE) --no-print-directory lib-unit-test-asan
+	$(MAKE) --no-print-directory fuzz-test
 	$(MAKE) --no-print-directory image-test
 	$(MAKE) --no-print-directory sbom-check
 	$(MAKE) --no-print-directory repro-check
@@ -235,9 +247,10 @@ SCENARIO_ENV = BUILD=$(BUILD) KEYDIR=$(KEYDIR) ROGUE_KEYDIR=$(ROGUE_KEYDIR) \
 
 # Test tools the scenarios use against the machine (test/qemu/*.c, static
 # like /init, linked with the lib/ modules they include; never shipped).
-$(BUILD)/test-tools/%: test/qemu/%.c $$(patsubst %.c,$(BUILD)/musl/%.o,$$(shell test/link-deps.sh test/qemu/$$*.c)) | stack
+$(BUILD)/test-tools/%: test/qemu/%.c $$(patsubst %.c,$(BUILD)/musl/%.o,$$(shell test/link-deps.sh test/qemu/$$*.c)) \
+		test/qemu/tool_tpm.h | stack
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $^ $(INIT_LIBS)
+	$(MUSL_CC) $(INIT_CFLAGS) -Itest/qemu $(INIT_LDFLAGS) -o $@ $(filter-out %.h,$^) $(INIT_LIBS)
 
 TEST_TOOLS := $(patsubst test/qemu/%.c,$(BUILD)/test-tools/%,$(wildcard test/qemu/*.c))
 

@@ -57,27 +57,6 @@ static const TPMT_SYM_DEF aes128cfb = {
 	.mode.aes = TPM2_ALG_CFB,
 };
 
-/* The TCG storage template, as systemd makes the SRK (unique empty: the Linux convention). */
-static const TPM2B_PUBLIC srk_template = {
-	.publicArea = {
-		.type = TPM2_ALG_ECC,
-		.nameAlg = TPM2_ALG_SHA256,
-		.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-				    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-				    TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT,
-		.parameters.eccDetail = {
-			.symmetric = {
-				.algorithm = TPM2_ALG_AES,
-				.keyBits.aes = 128,
-				.mode.aes = TPM2_ALG_CFB,
-			},
-			.scheme.scheme = TPM2_ALG_NULL,
-			.curveID = TPM2_ECC_NIST_P256,
-			.kdf.scheme = TPM2_ALG_NULL,
-		},
-	},
-};
-
 static void esys_freep(void *p)
 {
 	Esys_Free(*(void **)p);
@@ -708,8 +687,10 @@ static int srk_from_template(struct scope *sc, ESYS_TR *primary)
 	static const TPM2B_DATA no_outside_info;
 	static const TPML_PCR_SELECTION no_creation_pcrs;
 	struct tpm2 *t = sc->t;
+	TPM2B_PUBLIC srk_template;
 	TSS2_RC rc;
 
+	tpm2_srk_template(&srk_template);
 	rc = ESYS(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 					&empty_sensitive, &srk_template, &no_outside_info, &no_creation_pcrs,
 					primary, NULL, NULL, NULL, NULL));
@@ -800,15 +781,6 @@ static TSS2_RC session_start(struct scope *sc, ESYS_TR salt_key, TPM2_SE type, T
 
 /* ---- sealing ------------------------------------------------------------------------------ */
 
-void tpm2_sealed_free(struct tpm2_sealed *s)
-{
-	if (!s)
-		return;
-	free(s->blob);
-	free(s->srk);
-	memset(s, 0, sizeof(*s));
-}
-
 static void sensitive_wipe(TPM2B_SENSITIVE_CREATE *s)
 {
 	explicit_wipe(s, sizeof(*s));
@@ -837,16 +809,7 @@ static __attribute__((noinline)) int seal(struct tpm2 *t, const void *secret, si
 	_cleanup_esys_ uint8_t *srk_buf = NULL;
 	_cleanup_free_ uint8_t *blob = NULL, *srk = NULL;
 	uint8_t values[TPM2_PCR_COUNT][32], policy[32];
-	TPM2B_PUBLIC tmpl = {
-		.publicArea = {
-			.type = TPM2_ALG_KEYEDHASH,
-			.nameAlg = TPM2_ALG_SHA256,
-			/* No USERWITHAUTH: the PCR policy is the only way to the secret. */
-			.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT,
-			.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL,
-			.authPolicy.size = sizeof(policy),
-		},
-	};
+	TPM2B_PUBLIC tmpl;
 	size_t blob_max = sizeof(TPM2B_PRIVATE) + sizeof(TPM2B_PUBLIC), blob_len = 0, srk_len = 0;
 	ESYS_TR srk_tr = ESYS_TR_NONE, session = ESYS_TR_NONE;
 	uint64_t start = now_usec();
@@ -873,7 +836,7 @@ static __attribute__((noinline)) int seal(struct tpm2 *t, const void *secret, si
 	r = policy_pcr_digest(policy_start, pcr_mask, values, policy);
 	if (r < 0)
 		return r;
-	memcpy(tmpl.publicArea.authPolicy.buffer, policy, sizeof(policy));
+	tpm2_sealed_template(&tmpl, policy);
 
 	/* DECRYPT encrypts Create's first parameter, the sensitive data, on its way to the TPM. */
 	rc = session_start(&sc, srk_tr, TPM2_SE_HMAC,
@@ -1002,28 +965,6 @@ static int unseal_failed(struct scope *sc, const struct tpm2_sealed *s, TSS2_RC 
 	return reason_set(why, -EREMOTEIO, "TPM error");
 }
 
-/* The blob as two structures, and whether it is the object @s says it is. */
-static int sealed_parse(const struct tpm2_sealed *s, TPM2B_PRIVATE *private, TPM2B_PUBLIC *public,
-			struct reason *why)
-{
-	const TPMT_PUBLIC *p = &public->publicArea;
-	size_t off = 0;
-
-	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(s->blob, s->blob_len, &off, private) != TSS2_RC_SUCCESS ||
-	    Tss2_MU_TPM2B_PUBLIC_Unmarshal(s->blob, s->blob_len, &off, public) != TSS2_RC_SUCCESS)
-		return reason_set(why, -EBADMSG, "blob is not a TPM2B_PRIVATE and a TPM2B_PUBLIC");
-	if (off != s->blob_len)
-		return reason_set(why, -EBADMSG, "blob has bytes after the sealed object");
-	if (p->type != TPM2_ALG_KEYEDHASH || p->nameAlg != TPM2_ALG_SHA256)
-		return reason_set(why, -EBADMSG, "blob is not a sealed KEYEDHASH object with SHA-256 names");
-	if (p->objectAttributes & TPMA_OBJECT_USERWITHAUTH)
-		return reason_set(why, -EBADMSG, "sealed object can be used without its PCR policy");
-	if (p->authPolicy.size != sizeof(s->policy_hash) ||
-	    memcmp(p->authPolicy.buffer, s->policy_hash, sizeof(s->policy_hash)) != 0)
-		return reason_set(why, -EBADMSG, "policy hash is not the sealed object's policy");
-	return 0;
-}
-
 static __attribute__((noinline)) int unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_t *len,
 					   struct reason *why)
 {
@@ -1042,7 +983,7 @@ static __attribute__((noinline)) int unseal(struct tpm2 *t, const struct tpm2_se
 	if (!t || !s || !s->blob || !s->blob_len || !s->srk || !s->srk_len || !valid_pcr_mask(s->pcr_mask) ||
 	    !secret || !len)
 		return reason_set(why, -EINVAL, "invalid arguments");
-	r = sealed_parse(s, &private, &public, why);
+	r = tpm2_sealed_parse(s, &private, &public, why);
 	if (r < 0)
 		return r;
 	r = esys_ready(t);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "reason.h"
+#include "tpm2_sealed.h"
 
 /*
  * The TPM, through tpm2-tss' ESAPI: random numbers, PCRs, and sealing a
@@ -31,7 +32,6 @@
 #define TPM2_DEVICE_PATH "/dev/tpmrm0"
 #define TPM2_DEVICE_TCTI "device:" TPM2_DEVICE_PATH
 #define TPM2_SRK_HANDLE 0x81000001u
-#define TPM2_PCR_COUNT 24
 #define TPM2_SECRET_MAX 128 /* what a sealed KEYEDHASH object can hold */
 
 struct tpm2; /* ESAPI context and its TCTI */
@@ -67,16 +67,6 @@ int tpm2_get_random(struct tpm2 *t, void *buf, size_t n);
  */
 int tpm2_mix_into_kernel_rng(struct tpm2 *t, size_t bytes);
 
-struct tpm2_sealed {
-	uint8_t *blob;           /* marshalled TPM2B_PRIVATE then TPM2B_PUBLIC (systemd's tpm2-blob) */
-	size_t blob_len;
-	uint8_t policy_hash[32]; /* PolicyPCR digest, the sealed object's authPolicy */
-	uint8_t *srk;            /* Esys_TR_Serialize() of the SRK used (systemd's tpm2_srk) */
-	size_t srk_len;
-	uint32_t pcr_mask;       /* sha256 bank, e.g. 1u << 7 */
-};
-
-void tpm2_sealed_free(struct tpm2_sealed *s);
 
 /*
  * Seals @secret (1-TPM2_SECRET_MAX bytes) to the current values of the

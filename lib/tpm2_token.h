@@ -3,7 +3,7 @@
 #define RAMPART_TPM2_TOKEN_H
 
 #include "reason.h"
-#include "tpm2.h"
+#include "tpm2_sealed.h"
 
 /*
  * The LUKS2 token systemd-cryptenroll writes for a TPM2-sealed key (type

@@ -9,6 +9,11 @@ packages=(
 	autoconf-archive autopoint gettext bison flex file libltdl-dev
 	# unit tests
 	libcmocka-dev
+	# fuzz targets (test/fuzz/) and the ASan build of the stack tests:
+	# clang with libFuzzer and the sanitizers, the Debian libraries they
+	# link (mbedtls and tpm2-tss: tools/build-host-libs.sh)
+	clang libclang-rt-14-dev libjson-c-dev libcryptsetup-dev libfdisk-dev
+	libblkid-dev uuid-dev
 	# boot artefacts and the QEMU harness
 	qemu-system-x86 ovmf swtpm swtpm-tools sbsigntool systemd-boot-efi
 	mtools dosfstools gdisk erofs-utils cryptsetup-bin busybox-static

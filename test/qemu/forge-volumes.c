@@ -31,6 +31,7 @@
 #include <tss2/tss2_tctildr.h>
 
 #include "luks.h"
+#include "tool_tpm.h"
 #include "tpm2.h"
 #include "tpm2_token.h"
 
@@ -49,33 +50,18 @@ static void seal_own_secret(const char *tcti_conf, const struct tpm2_sealed *gen
 	static const TPM2B_DATA no_outside_info;
 	static const TPML_PCR_SELECTION no_creation_pcrs;
 	TPM2B_SENSITIVE_CREATE sensitive = { .sensitive.data.size = 32 };
-	TPM2B_PUBLIC tmpl = {
-		.publicArea = {
-			.type = TPM2_ALG_KEYEDHASH,
-			.nameAlg = TPM2_ALG_SHA256,
-			.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT,
-			.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL,
-			.authPolicy.size = 32,
-		},
-	};
+	TPM2B_PUBLIC tmpl;
 	TPM2B_PRIVATE *private = NULL;
 	TPM2B_PUBLIC *public = NULL;
 	TSS2_TCTI_CONTEXT *tcti = NULL;
-	ESYS_CONTEXT *esys = NULL;
+	ESYS_CONTEXT *esys;
 	ESYS_TR srk = ESYS_TR_NONE;
 	size_t max = sizeof(TPM2B_PRIVATE) + sizeof(TPM2B_PUBLIC), off = 0;
 	TSS2_RC rc;
 
 	memcpy(sensitive.sensitive.data.buffer, secret, 32);
-	memcpy(tmpl.publicArea.authPolicy.buffer, genuine->policy_hash, 32);
-	rc = Tss2_TctiLdr_Initialize(tcti_conf, &tcti);
-	if (rc == TSS2_RC_SUCCESS)
-		rc = Esys_Initialize(&esys, tcti, NULL);
-	if (rc != TSS2_RC_SUCCESS)
-		die(tcti_conf, Tss2_RC_Decode(rc));
-	rc = Esys_Startup(esys, TPM2_SU_CLEAR);
-	if (rc != TSS2_RC_SUCCESS && rc != TPM2_RC_INITIALIZE)
-		die("Startup", Tss2_RC_Decode(rc));
+	tpm2_sealed_template(&tmpl, genuine->policy_hash);
+	esys = tool_tpm_open("forge-volumes", tcti_conf, &tcti);
 	rc = Esys_TR_Deserialize(esys, genuine->srk, genuine->srk_len, &srk);
 	if (rc != TSS2_RC_SUCCESS)
 		die("the token's SRK", Tss2_RC_Decode(rc));
@@ -96,8 +82,7 @@ static void seal_own_secret(const char *tcti_conf, const struct tpm2_sealed *gen
 	forged->blob_len = off;
 	Esys_Free(private);
 	Esys_Free(public);
-	Esys_Finalize(&esys);
-	Tss2_TctiLdr_Finalize(&tcti);
+	tool_tpm_close(&esys, &tcti);
 }
 
 /* @image's bytes, encrypted with @cd's volume key, from the volume's data offset on. */

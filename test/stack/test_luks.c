@@ -55,52 +55,6 @@
 /* LUKS2's default metadata size: primary header at 0, secondary at 16 KiB, keyslots from 32 KiB. */
 #define HDR_SIZE (16 * 1024)
 
-static char workdir[256];
-static struct test_swtpm tpm;
-
-/*
- * libcryptsetup's mbedtls backend seeds a DRBG on first use and keeps it
- * for the life of the process (crypt_backend_init(), never destroyed):
- * done here, so that allocation is not counted against the first case.
- */
-static void warm_up_libcryptsetup(void)
-{
-	char path[320], *json = NULL;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/warm-up.img", workdir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	if (ftruncate(fd, VOLUME_SIZE) == 0 && luks_read_token(path, TPM2_TOKEN_TYPE, &json) == 0)
-		free(json);
-	close(fd);
-	unlink(path);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	/* Failures are reported by each case that needs the TPM, as a failure. */
-	if (!testutil_mkdtemp(workdir, sizeof(workdir), "test_luks")) {
-		snprintf(tpm.error, sizeof(tpm.error), "mkdtemp failed");
-		return 0;
-	}
-	test_swtpm_start(&tpm, workdir, "tpm", "sha256");
-	warm_up_libcryptsetup();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	test_swtpm_stop(&tpm);
-	if (getenv("RAMPART_KEEP_SWTPM") || tpm.error[0])
-		fprintf(stderr, "# swtpm state, logs and volumes kept in %s\n", workdir);
-	else if (workdir[0])
-		testutil_rmtree(workdir);
-	return 0;
-}
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -108,7 +62,7 @@ static struct tpm2 *open_tpm(void)
 {
 	struct tpm2 *t = NULL;
 
-	assert_int_equal(tpm2_open(&t, test_swtpm_tcti(&tpm)), 0);
+	assert_int_equal(tpm2_open(&t, test_swtpm_tcti(&test_tpm)), 0);
 	return t;
 }
 
@@ -123,7 +77,7 @@ static void new_file(char *path, size_t size, const char *name)
 {
 	int fd;
 
-	assert_true((size_t)snprintf(path, size, "%s/%s", workdir, name) < size);
+	assert_true((size_t)snprintf(path, size, "%s/%s", test_workdir, name) < size);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, VOLUME_SIZE), 0);
@@ -668,5 +622,11 @@ int main(void)
 	};
 
 	log_set_max_level(LOG_DEBUG);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	/*
+	 * As in the stack (built without external tokens): Debian's
+	 * libcryptsetup, which the ASan build links, would load the host's
+	 * systemd token plugin and report our token as one it handles.
+	 */
+	crypt_token_external_disable();
+	return cmocka_run_group_tests(tests, test_swtpm_group_setup, test_swtpm_group_teardown);
 }

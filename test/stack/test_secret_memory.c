@@ -64,8 +64,6 @@
 #define VALUE_MAX 64
 #define SEAL_PCR 7
 
-static char workdir[256];
-static struct test_swtpm tpm;
 
 /* ---- masked values ----------------------------------------------------------------------- */
 
@@ -366,56 +364,18 @@ static void new_volume(char *path, size_t size, const char *name)
 {
 	int fd;
 
-	assert_true((size_t)snprintf(path, size, "%s/%s", workdir, name) < size);
+	assert_true((size_t)snprintf(path, size, "%s/%s", test_workdir, name) < size);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, VOLUME_SIZE), 0);
 	close(fd);
 }
 
-/*
- * libcryptsetup's mbedtls backend seeds a DRBG when it first reads a
- * volume and keeps it for the life of the process: done here, so that
- * allocation is not counted against a case.
- */
-static void warm_up_libcryptsetup(void)
-{
-	char path[320], *json = NULL;
-
-	new_volume(path, sizeof(path), "warm-up.img");
-	if (luks_read_token(path, TPM2_TOKEN_TYPE, &json) == 0)
-		free(json);
-	unlink(path);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	if (!testutil_mkdtemp(workdir, sizeof(workdir), "test_secret_memory")) {
-		snprintf(tpm.error, sizeof(tpm.error), "mkdtemp failed");
-		return 0;
-	}
-	test_swtpm_start(&tpm, workdir, "tpm", "sha256");
-	warm_up_libcryptsetup();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	test_swtpm_stop(&tpm);
-	if (tpm.error[0])
-		fprintf(stderr, "# swtpm's log kept in %s\n", workdir);
-	else if (workdir[0])
-		testutil_rmtree(workdir);
-	return 0;
-}
-
 static struct tpm2 *open_tpm(void)
 {
 	struct tpm2 *t = NULL;
 
-	assert_int_equal(tpm2_open(&t, test_swtpm_tcti(&tpm)), 0);
+	assert_int_equal(tpm2_open(&t, test_swtpm_tcti(&test_tpm)), 0);
 	return t;
 }
 
@@ -662,5 +622,5 @@ int main(void)
 	};
 
 	log_set_max_level(LOG_NOTICE);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, test_swtpm_group_setup, test_swtpm_group_teardown);
 }

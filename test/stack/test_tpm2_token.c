@@ -8,6 +8,7 @@
  * testutil_run_checked(), which fails a case that leaves allocations
  * behind.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <tss2/tss2_mu.h>
 
 #include "log.h"
 #include "testutil.h"
@@ -392,6 +395,58 @@ static void garbage(void)
 	free(json);
 }
 
+/*
+ * Found by fuzz_sealed_blob (test/fuzz/corpus/sealed_blob/regress-empty-public):
+ * tpm2-tss unmarshals a TPM2B_PUBLIC of size 0 as success and leaves the
+ * structure as it was, so a blob whose public area is empty passed the
+ * check when the caller's memory held a good public area.
+ */
+static void empty_public_area_refused(void)
+{
+	uint8_t policy[32], blob[2 + 4 + 2];
+	struct tpm2_sealed s = { .blob = blob, .blob_len = sizeof(blob) };
+	struct reason why = { "" };
+	TPM2B_PRIVATE private;
+	TPM2B_PUBLIC public;
+
+	memset(policy, 0x5a, sizeof(policy));
+	memcpy(s.policy_hash, policy, sizeof(policy));
+	/* What a good blob would have left in the caller's structures. */
+	tpm2_sealed_template(&public, policy);
+	public.size = 1;
+	/* TPM2B_PRIVATE of 4 bytes, then a TPM2B_PUBLIC of size 0. */
+	memcpy(blob, "\x00\x04priv\x00\x00", sizeof(blob));
+	assert_int_equal(tpm2_sealed_parse(&s, &private, &public, &why), -EBADMSG);
+	assert_string_equal(why.text, "blob's public area is empty");
+}
+
+/*
+ * Found by fuzz_sealed_blob (corpus/sealed_blob/regress-public-size-lies):
+ * tpm2-tss reads a TPM2B_PUBLIC's structure whatever its size field says,
+ * so a blob whose size field disagreed with its content passed.
+ */
+static void public_area_size_must_match(void)
+{
+	uint8_t policy[32], blob[2 + 4 + sizeof(TPM2B_PUBLIC)];
+	struct tpm2_sealed s = { .blob = blob };
+	struct reason why = { "" };
+	TPM2B_PRIVATE private;
+	TPM2B_PUBLIC public;
+	size_t off = 6;
+
+	memset(policy, 0x5a, sizeof(policy));
+	memcpy(s.policy_hash, policy, sizeof(policy));
+	tpm2_sealed_template(&public, policy);
+	memcpy(blob, "\x00\x04priv", 6);
+	assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Marshal(&public, blob, sizeof(blob), &off), TSS2_RC_SUCCESS);
+	s.blob_len = off;
+	assert_int_equal(tpm2_sealed_parse(&s, &private, &public, &why), 0);
+	/* The same blob with a size field 8 bytes short of its content. */
+	blob[7] -= 8;
+	assert_int_equal(tpm2_sealed_parse(&s, &private, &public, &why), -EBADMSG);
+	assert_string_equal(why.text, "blob's public area is not the size it says");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +456,8 @@ int main(void)
 		T(accepted_variants),
 		T(rejected),
 		T(garbage),
+		T(empty_public_area_refused),
+		T(public_area_size_must_match),
 	};
 
 	log_set_max_level(LOG_DEBUG);

@@ -7,10 +7,11 @@
  * has no ASan), temporary work directories, a captured log, and a swtpm
  * of the test's own.  Include after <cmocka.h>.
  *
- * Every test binary is linked with testutil.c and
+ * Every musl test binary is linked with testutil.c and
  * -Wl,--wrap=malloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=free
  * (test/stack.mk), so the wrappers here see every allocation libc, json-c,
- * mbedtls, libcryptsetup, tpm2-tss ... make.
+ * mbedtls, libcryptsetup, tpm2-tss ... make.  The glibc + ASan build of
+ * the same tests (make lib-unit-test-asan) asks LeakSanitizer instead.
  */
 
 #include <stdbool.h>
@@ -18,8 +19,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Allocations made and not freed since the process started. */
-long testutil_live_allocs(void);
 
 /*
  * Runs the case in *@state (a void (*)(void)) and fails it when it leaves
@@ -79,5 +78,20 @@ void test_swtpm_stop(struct test_swtpm *s);
 
 /* The TCTI configuration of a running swtpm; fails the current case when it is not running. */
 const char *test_swtpm_tcti(const struct test_swtpm *s);
+
+/*
+ * The group fixture of a test that needs one swtpm (cmocka's group setup
+ * and teardown): a work directory $TMPDIR/PROGRAM.XXXXXX in test_workdir
+ * ("" when it cannot be made), a sha256 swtpm test_tpm in it, and
+ * libcryptsetup's backend initialised (its DRBG lives as long as the
+ * process: not a case's allocation).  A failure stays in test_tpm.error,
+ * for each case that needs the TPM to report.  The teardown stops it and
+ * removes the directory, unless RAMPART_KEEP_SWTPM is set or the swtpm
+ * failed (then it says where the directory is).
+ */
+extern struct test_swtpm test_tpm;
+extern char test_workdir[256];
+int test_swtpm_group_setup(void **state);
+int test_swtpm_group_teardown(void **state);
 
 #endif
