@@ -262,6 +262,10 @@ static int rollback_floor(struct boot *b, uint32_t *floor)
 	if (!b->storage.tpm)
 		return boot_refuse(b, REFUSE_TPM_MISSING, TPM2_DEVICE_PATH, 0,
 				   "no usable TPM: the rollback floor and the storage key cannot be had");
+	if (b->storage.record_state == -ESTALE)
+		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, boot_record_name(), 0,
+				   "%s; the rollback floor and the storage key cannot be had, no slot booted",
+				   b->storage.record_why.text);
 	return boot_refuse(b, REFUSE_STORAGE_RECORD, boot_record_name(), 0,
 			   "no valid record of the volumes this machine provisioned: %s; the rollback floor is "
 			   "unknown, no slot booted", b->storage.record_why.text);

@@ -1254,6 +1254,24 @@ int tpm2_nv_record_write(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, cons
 	return 0;
 }
 
+/*
+ * Whether the index at @tr is ours in everything but its write policy: so
+ * written under other PCR values.  Only says which refusal it is: either
+ * way the record is not trusted.
+ */
+static bool only_policy_differs(struct tpm2 *t, ESYS_TR tr, const TPM2B_NV_PUBLIC *want)
+{
+	_cleanup_esys_ TPM2B_NV_PUBLIC *have = NULL;
+	const TPMS_NV_PUBLIC *h, *w = &want->nvPublic;
+
+	if (ESYS(t, Esys_NV_ReadPublic(t->esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &have, NULL)) !=
+	    TSS2_RC_SUCCESS)
+		return false;
+	h = &have->nvPublic;
+	return h->nvIndex == w->nvIndex && h->nameAlg == w->nameAlg && h->attributes == w->attributes &&
+	       h->dataSize == w->dataSize && h->authPolicy.size == w->authPolicy.size;
+}
+
 int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void *data, size_t len,
 			struct reason *why)
 {
@@ -1289,10 +1307,15 @@ int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void 
 	/* The name covers attributes, policy (so the PCR values), size and the WRITTEN bit. */
 	if (same_name(have, &want))
 		return reason_set(why, -ENODATA, "NV index 0x%08x was defined but never written", index);
-	if (!same_name(have, &want_written))
+	if (!same_name(have, &want_written)) {
+		if (only_policy_differs(t, tr, &pub_written))
+			return reason_set(why, -ESTALE,
+					  "NV index 0x%08x was written under other PCR values (the Secure Boot "
+					  "configuration changed, or the index was replaced after the lock)", index);
 		return reason_set(why, -EKEYREJECTED,
 				  "NV index 0x%08x is not the one rampart defines (attributes, write policy or size differ)",
 				  index);
+	}
 
 	rc = ESYS(t, Esys_NV_Read(t->esys, tr, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)len, 0,
 				  &got));

@@ -137,8 +137,12 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
  *   -ENOENT        no index at @index (never defined, or deleted: anyone
  *                  with the owner authorisation can delete it)
  *   -ENODATA       defined as rampart defines it, never written
- *   -EKEYREJECTED  an index that is not rampart's: other attributes, a
- *                  write policy over other PCR values, another size
+ *   -ESTALE        rampart's in all but its write policy: written under
+ *                  other PCR values (the Secure Boot configuration
+ *                  changed since, or someone replaced and wrote it after
+ *                  the lock: the two cannot be told apart)
+ *   -EKEYREJECTED  an index that is not rampart's: other attributes,
+ *                  another size
  *   -EREMOTEIO     TPM error
  * Owner-defined indices cannot be made undeletable (that takes
  * PLATFORMCREATE), so a missing record is for the caller to treat as an
