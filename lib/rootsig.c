@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include <json-c/json.h>
+#include <mbedtls/asn1.h>
 #include <mbedtls/base64.h>
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
@@ -184,8 +185,9 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, struc
 	_cleanup_(json_object_putp) json_object *doc = NULL;
 	_cleanup_free_ uint8_t *der = NULL;
 	const char *text = buf, *hash, *fpr, *sig;
-	uint8_t root_hash[ROOT_HASH_MAX], fingerprint[sizeof(out->cert_fingerprint)];
-	size_t n, keys, hash_len, fpr_len, sig_len;
+	uint8_t root_hash[ROOT_HASH_MAX], fingerprint[sizeof(out->cert_fingerprint)] = { 0 };
+	size_t n, keys, hash_len, fpr_len = 0, sig_len;
+	bool has_fingerprint = false;
 	ssize_t der_len;
 	size_t olen;
 	int r;
@@ -237,17 +239,21 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, struc
 	r = get_string(doc, "signature", "no signature field", "signature is not a string", &sig, &sig_len, why);
 	if (r < 0)
 		return r;
-	r = get_string(doc, "certificateFingerprint", "no certificateFingerprint field",
-		       "certificateFingerprint is not a string", &fpr, &fpr_len, why);
-	if (r < 0)
-		return r;
+	/* Optional in the UAPI format: without it, rootsig_verify() finds the signer by issuer and serial. */
+	if (json_object_object_get_ex(doc, "certificateFingerprint", NULL)) {
+		r = get_string(doc, "certificateFingerprint", "no certificateFingerprint field",
+			       "certificateFingerprint is not a string", &fpr, &fpr_len, why);
+		if (r < 0)
+			return r;
+		if (fpr_len != 2 * sizeof(fingerprint) || hex_decode_lower(fpr, fpr_len, fingerprint) < 0)
+			return reason_set(why, -EBADMSG, "certificateFingerprint is not 64 lowercase hex digits");
+		has_fingerprint = true;
+	}
 
 	/* The signed string is the hex itself: one spelling only, so lowercase only. */
 	if (hash_len < 2 * ROOT_HASH_MIN || hash_len > 2 * ROOT_HASH_MAX ||
 	    hex_decode_lower(hash, hash_len, root_hash) < 0)
 		return reason_set(why, -EBADMSG, "rootHash is not 64-128 lowercase hex digits");
-	if (fpr_len != 2 * sizeof(fingerprint) || hex_decode_lower(fpr, fpr_len, fingerprint) < 0)
-		return reason_set(why, -EBADMSG, "certificateFingerprint is not 64 lowercase hex digits");
 	der_len = base64_canonical_len(sig, sig_len);
 	if (der_len <= 0)
 		return reason_set(why, -EBADMSG, "signature is not canonical base64");
@@ -265,6 +271,7 @@ int rootsig_parse(const void *buf, size_t len, struct root_signature *out, struc
 	memcpy(out->root_hash, root_hash, hash_len / 2);
 	out->root_hash_len = hash_len / 2;
 	memcpy(out->cert_fingerprint, fingerprint, sizeof(fingerprint));
+	out->has_fingerprint = has_fingerprint;
 	out->pkcs7 = TAKE_PTR(der);
 	out->pkcs7_len = olen;
 	return 0;
@@ -466,27 +473,107 @@ static bool sig_alg_fits(const mbedtls_x509_buf *oid, mbedtls_md_type_t md, cons
 	return false;
 }
 
+/* ASN.1 walking for the one question mbedtls' PKCS#7 parser cannot answer (below). */
+static int asn1_enter(unsigned char **p, const unsigned char **end, int tag)
+{
+	size_t n;
+
+	if (mbedtls_asn1_get_tag(p, *end, &n, tag) != 0)
+		return -1;
+	*end = *p + n;
+	return 0;
+}
+
+static int asn1_skip(unsigned char **p, const unsigned char *end, int tag)
+{
+	size_t n;
+
+	if (mbedtls_asn1_get_tag(p, end, &n, tag) != 0)
+		return -1;
+	*p += n;
+	return 0;
+}
+
+static int asn1_skip_optional(unsigned char **p, const unsigned char *end, int tag)
+{
+	return *p < end && **p == tag ? asn1_skip(p, end, tag) : 0;
+}
+
+/*
+ * Whether the first SignerInfo carries signed attributes (RFC 5652
+ * signedAttrs, [0] after its digestAlgorithm): what openssl cms -sign
+ * writes unless told -noattr.  The signature then covers the attributes,
+ * not the rootHash string, and mbedtls 3.6 does not parse them at all:
+ * refused, with a reason that says so rather than "malformed".
+ */
+static bool pkcs7_has_signed_attributes(const uint8_t *der, size_t len)
+{
+	const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+	const int set = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SET;
+	const int ctx0 = MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 0;
+	const int ctx1 = MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 1;
+	unsigned char *p = (unsigned char *)der;
+	const unsigned char *end = der + len;
+
+	/* ContentInfo, [0] SignedData: version, digestAlgorithms, encapContentInfo, [0] certs, [1] crls */
+	if (asn1_enter(&p, &end, seq) || asn1_skip(&p, end, MBEDTLS_ASN1_OID) || asn1_enter(&p, &end, ctx0) ||
+	    asn1_enter(&p, &end, seq) || asn1_skip(&p, end, MBEDTLS_ASN1_INTEGER) || asn1_skip(&p, end, set) ||
+	    asn1_skip(&p, end, seq) || asn1_skip_optional(&p, end, ctx0) || asn1_skip_optional(&p, end, ctx1))
+		return false;
+	/* signerInfos, the first SignerInfo: version, sid (IssuerAndSerialNumber or [0]), digestAlgorithm */
+	if (asn1_enter(&p, &end, set) || asn1_enter(&p, &end, seq) || asn1_skip(&p, end, MBEDTLS_ASN1_INTEGER) ||
+	    asn1_skip(&p, end, p < end && *p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 0) ?
+				       MBEDTLS_ASN1_CONTEXT_SPECIFIC | 0 : seq) ||
+	    asn1_skip(&p, end, seq))
+		return false;
+	return p < end && *p == ctx0;
+}
+
+static bool is_signer(const mbedtls_pkcs7_signer_info *signer, const struct trusted_cert *c)
+{
+	return same_buf(&signer->issuer_raw, &c->crt.issuer_raw) && same_buf(&signer->serial, &c->crt.serial);
+}
+
+/* Whether @signer's signature over @s's rootHash string verifies with @c's key. */
+static int verify_with(const struct root_signature *s, const mbedtls_pkcs7_signer_info *signer,
+		       mbedtls_md_type_t md, const struct trusted_cert *c, struct reason *why)
+{
+	const mbedtls_md_info_t *md_info = mbedtls_md_info_from_type(md);
+	uint8_t digest[MBEDTLS_MD_MAX_SIZE];
+
+	if (!sig_alg_fits(&signer->sig_alg_identifier, md, &c->crt.pk))
+		return reason_set(why, -EBADMSG, "signature algorithm does not fit the digest and the certificate's key");
+	if (!md_info || mbedtls_md(md_info, (const unsigned char *)s->root_hash_hex, strlen(s->root_hash_hex),
+				   digest) != 0)
+		return reason_set(why, -EBADMSG, "digest algorithm is not available");
+	if (mbedtls_pk_verify((mbedtls_pk_context *)&c->crt.pk, md, digest, mbedtls_md_get_size(md_info),
+			      signer->sig.p, signer->sig.len) != 0)
+		return reason_set(why, -EKEYREJECTED, "signature does not verify");
+	return 0;
+}
+
 int rootsig_verify(const struct root_signature *s, const struct trust_store *ts, struct reason *why)
 {
 	_cleanup_(pkcs7_freep) mbedtls_pkcs7 p7;
 	const mbedtls_pkcs7_signer_info *signer;
 	const struct trusted_cert *c;
-	const mbedtls_md_info_t *md_info;
 	mbedtls_md_type_t md;
-	uint8_t digest[MBEDTLS_MD_MAX_SIZE];
 	int r;
 
 	mbedtls_pkcs7_init(&p7);
 	if (!s->pkcs7 || !s->pkcs7_len || !ts)
 		return reason_set(why, -EINVAL, "nothing to verify");
 
+	if (pkcs7_has_signed_attributes(s->pkcs7, s->pkcs7_len))
+		return reason_set(why, -EBADMSG, "PKCS#7 has signed attributes, which are not supported "
+						 "(openssl cms -sign without -noattr)");
 	r = mbedtls_pkcs7_parse_der(&p7, s->pkcs7, s->pkcs7_len);
 	if (r == MBEDTLS_ERR_PKCS7_ALLOC_FAILED)
 		return reason_set(why, -ENOMEM, "out of memory");
 	if (r == MBEDTLS_ERR_PKCS7_FEATURE_UNAVAILABLE)
 		return reason_set(why, -EBADMSG, "unsupported PKCS#7 (attached content, or several certificates)");
 	if (r != MBEDTLS_PKCS7_SIGNED_DATA)
-		return reason_set(why, -EBADMSG, "malformed PKCS#7 (or one with signed attributes)");
+		return reason_set(why, -EBADMSG, "malformed PKCS#7");
 	if (p7.signed_data.no_of_signers != 1)
 		return reason_set(why, -EBADMSG, "PKCS#7 does not have exactly one signer");
 	signer = &p7.signed_data.signers;
@@ -494,26 +581,31 @@ int rootsig_verify(const struct root_signature *s, const struct trust_store *ts,
 	    (md != MBEDTLS_MD_SHA256 && md != MBEDTLS_MD_SHA384 && md != MBEDTLS_MD_SHA512))
 		return reason_set(why, -EBADMSG, "digest algorithm is not SHA-256, SHA-384 or SHA-512");
 
-	c = trust_store_find(ts, s->cert_fingerprint);
-	if (!c)
-		return reason_set(why, -ENOKEY, "no trusted certificate has this fingerprint");
+	if (s->has_fingerprint) {
+		c = trust_store_find(ts, s->cert_fingerprint);
+		if (!c)
+			return reason_set(why, -ENOKEY, "no trusted certificate has this fingerprint");
+		/*
+		 * Not needed for trust (the key decides), but a signer naming
+		 * another certificate is not what any signing tool writes:
+		 * refusing it leaves no part of the PKCS#7 that can change while
+		 * it still verifies.
+		 */
+		if (!is_signer(signer, c))
+			return reason_set(why, -EKEYREJECTED, "PKCS#7 signer is not the certificate with this fingerprint");
+		return verify_with(s, signer, md, c, why);
+	}
 	/*
-	 * Not needed for trust (the key decides), but a signer naming another
-	 * certificate is not what any signing tool writes: refusing it leaves
-	 * no part of the PKCS#7 that can change while it still verifies.
+	 * No fingerprint: the trusted certificate the signer names by issuer
+	 * and serial number (more than one only if the store holds two with
+	 * the same name: any of them is trusted).
 	 */
-	if (!same_buf(&signer->issuer_raw, &c->crt.issuer_raw) || !same_buf(&signer->serial, &c->crt.serial))
-		return reason_set(why, -EKEYREJECTED, "PKCS#7 signer is not the certificate with this fingerprint");
-	if (!sig_alg_fits(&signer->sig_alg_identifier, md, &c->crt.pk))
-		return reason_set(why, -EBADMSG, "signature algorithm does not fit the digest and the certificate's key");
-
-	md_info = mbedtls_md_info_from_type(md);
-	if (!md_info || mbedtls_md(md_info, (const unsigned char *)s->root_hash_hex,
-				   strlen(s->root_hash_hex), digest) != 0)
-		return reason_set(why, -EBADMSG, "digest algorithm is not available");
-	r = mbedtls_pk_verify((mbedtls_pk_context *)&c->crt.pk, md, digest, mbedtls_md_get_size(md_info),
-			      signer->sig.p, signer->sig.len);
-	if (r != 0)
-		return reason_set(why, -EKEYREJECTED, "signature does not verify");
-	return 0;
+	r = -ENOKEY;
+	for (size_t i = 0; i < ts->n && r != 0; i++)
+		if (is_signer(signer, ts->certs[i]))
+			r = verify_with(s, signer, md, ts->certs[i], why);
+	if (r == -ENOKEY)
+		return reason_set(why, -ENOKEY, "no trusted certificate is the PKCS#7's signer (the document names "
+						"no certificateFingerprint)");
+	return r;
 }

@@ -2,6 +2,7 @@
 #ifndef RAMPART_ROOTSIG_H
 #define RAMPART_ROOTSIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,7 +17,8 @@
  * NUL-padded to a multiple of 4096.  "signature" is a detached DER PKCS#7
  * SignedData over the exact rootHash string (no signed attributes, one
  * signer), "certificateFingerprint" the sha256 of the signer's DER
- * certificate.
+ * certificate; optional (the UAPI format): without it, the signer's
+ * issuer and serial number name the trusted certificate.
  *
  * Trust: the fingerprint is only a lookup key into the trust store (the
  * certificates compiled into the signed initrd).  A document is good when
@@ -41,7 +43,8 @@ struct root_signature {
 	uint8_t root_hash[ROOT_HASH_MAX];
 	size_t root_hash_len;
 	char root_hash_hex[2 * ROOT_HASH_MAX + 1]; /* exactly the signed string */
-	uint8_t cert_fingerprint[32];
+	uint8_t cert_fingerprint[32];              /* when has_fingerprint */
+	bool has_fingerprint;
 	uint8_t *pkcs7;                            /* DER, owned */
 	size_t pkcs7_len;
 };
@@ -51,10 +54,11 @@ struct root_signature {
  * any size, any bytes.  The document is everything before the first NUL
  * (what follows is padding and is not looked at); it must be at most
  * ROOTSIG_DOC_MAX bytes, strict JSON (RFC 8259, UTF-8) with an object at
- * the top whose keys are unescaped and unique.  The three fields must be
+ * the top whose keys are unescaped and unique.  The fields must be
  * strings: rootHash 64-128 lowercase hex digits (an even number),
- * certificateFingerprint 64 lowercase hex digits, signature canonical
- * base64 (padded, no whitespace) of at most ROOTSIG_PKCS7_MAX bytes.
+ * signature canonical base64 (padded, no whitespace) of at most
+ * ROOTSIG_PKCS7_MAX bytes, and certificateFingerprint, when present, 64
+ * lowercase hex digits (@out->has_fingerprint says whether it was).
  * Other fields are ignored (systemd may add some).
  *
  * Returns 0 and fills @out, or a negative errno and sets @why (when not
@@ -110,8 +114,10 @@ void trust_store_freep(struct trust_store **ts); /* for _cleanup_ */
 
 /*
  * Checks @s against @ts: the PKCS#7 must be a detached SignedData with
- * exactly one signer, digest SHA-256, -384 or -512, whose issuer and serial
- * number name the trusted certificate with @s's fingerprint, whose
+ * exactly one signer and no signed attributes, digest SHA-256, -384 or
+ * -512, whose issuer and serial number name the trusted certificate with
+ * @s's fingerprint (without one: a trusted certificate of that issuer and
+ * serial), whose
  * signature algorithm fits that certificate's key (RSA PKCS#1 v1.5 or
  * ECDSA), and whose signature over the rootHash string verifies with that
  * key.  Returns 0 when it does, else sets @why and returns -EBADMSG

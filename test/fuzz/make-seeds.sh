@@ -31,6 +31,9 @@ for d in ec ec-nocert rsa rsa-sha512 ec-sha384 ec-long rogue impostor two-signer
 	if [ "$d" = ec ]; then cp "$tmp/rs/$d.doc" "$here/corpus/rootsig/$d"; else
 		tr -d '\0' <"$tmp/rs/$d.doc" >"$here/corpus/rootsig/$d"; fi
 done
+# certificateFingerprint is optional: the signer is then found by issuer and serial.
+python3 -c 'import json, sys; d = json.loads(open(sys.argv[1], "rb").read().rstrip(b"\0")); del d["certificateFingerprint"]; open(sys.argv[2], "w").write(json.dumps(d, separators=(",", ":")))' \
+	"$tmp/rs/ec.doc" "$here/corpus/rootsig/ec-no-fingerprint"
 cp "$tmp/rs/ec.der" "$tmp/rs/rsa.der" "$here/data/trusted/"
 { cat "$tmp/rs/roothash"; echo; cat "$tmp/rs/roothash-long"; echo; } >"$here/data/signed-roothashes"
 
