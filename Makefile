@@ -236,8 +236,17 @@ $(BUILD)/images/foreign-ours.img: $(BUILD)/uki/production.efi $(BUILD)/images/ro
 $(BUILD)/images/update-2.0.img: $(BUILD)/images/ab.img tools/mkupdate.sh tools/lib.sh
 	tools/mkupdate.sh $< B $@ $(BUILD)/images/update-2.0
 
+# Disks systemd-repart lays out (bookworm-backports' 254, tools/systemd-tools.sh): mkosi's labels, and its defaults.
+MKDISK_REPART := tools/mkdisk-repart.sh tools/systemd-tools.sh tools/apt-private.sh tools/lib.sh
+$(BUILD)/images/mkosi.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-1.0.erofs $(MKDISK_REPART)
+	tools/mkdisk-repart.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-1.0.erofs --version 1.0 \
+		--labels mkosi --sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
+$(BUILD)/images/repart-default.img: $(BUILD)/uki/production.efi $(BUILD)/images/root-1.0.erofs $(MKDISK_REPART)
+	tools/mkdisk-repart.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-1.0.erofs --version 1.0 \
+		--labels default --sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
+
 IMAGES := $(addprefix $(BUILD)/images/,base.img ab.img rogue-signed.img foreign-rogue.img foreign-ours.img \
-	update-2.0.img)
+	update-2.0.img mkosi.img repart-default.img)
 images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/db.crt
 	@for f in $(BUILD)/init $(BUILD)/initramfs.zst $(BUILD)/initramfs.zst.cpio $(BUILD)/uki/production.efi; do \
 		printf '%-34s %9d bytes\n' $$f $$(stat -c %s $$f); done

@@ -17,6 +17,7 @@
 #include "probe.h"
 #include "reason.h"
 #include "refusals.h"
+#include "slot_sigs.h"
 #include "slots.h"
 #include "tpm2.h"
 #include "volume_record.h"
@@ -99,6 +100,7 @@ struct boot {
 	char boot_disk[64];
 
 	/* verify-root */
+	struct slot_sig_set sigs; /* the boot disk's signature documents, while verify-root runs */
 	struct slot slots[SLOTS_MAX];
 	size_t n_slots;
 	struct slot_refusal slot_refusals[SLOTS_MAX];

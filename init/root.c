@@ -27,6 +27,7 @@
 #include "repart_conf.h"
 #include "root.h"
 #include "rootsig.h"
+#include "slot_sigs.h"
 #include "slots.h"
 #include "switchroot.h"
 #include "tpm2.h"
@@ -35,15 +36,22 @@
 
 #define ROOT_DM_NAME "root"
 #define TRUSTED_CERTS_DIR "/etc/rampart/trusted"
-/* Signature documents are a few KiB; read enough to tell an oversized one. */
-#define SIG_READ_MAX (128 * 1024)
 #define OS_RELEASE_READ_MAX (64 * 1024)
 
-static void skipped_slot(void *userdata, const char *label, const char *why)
-{
-	struct boot *b = userdata;
+static void sig_refused(struct boot *b, const struct partition *sig, enum refusal_id id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-	log_info("slot %s on %s not considered: %s", label[0] ? label : "(no label)", b->boot_disk, why);
+static void record_slot_refusal(struct boot *b, const char *label, enum refusal_id id, const char *fmt, va_list ap)
+{
+	struct slot_refusal *r;
+
+	if (b->n_slot_refusals == ARRAY_SIZE(b->slot_refusals))
+		return;
+	r = &b->slot_refusals[b->n_slot_refusals++];
+	snprintf(r->label, sizeof(r->label), "%s", label);
+	r->id = id;
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	log_error("refused slot %s [%s]: %s", r->label[0] ? r->label : "(no label)", refusal_name(r->id), r->reason);
 }
 
 static void slot_refused(struct boot *b, const struct slot *s, enum refusal_id id, const char *fmt, ...)
@@ -51,18 +59,39 @@ static void slot_refused(struct boot *b, const struct slot *s, enum refusal_id i
 
 static void slot_refused(struct boot *b, const struct slot *s, enum refusal_id id, const char *fmt, ...)
 {
-	struct slot_refusal *r;
 	va_list ap;
 
-	if (b->n_slot_refusals == ARRAY_SIZE(b->slot_refusals))
-		return;
-	r = &b->slot_refusals[b->n_slot_refusals++];
-	snprintf(r->label, sizeof(r->label), "%s", s->label);
-	r->id = id;
 	va_start(ap, fmt);
-	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	record_slot_refusal(b, s->label, id, fmt, ap);
 	va_end(ap);
-	log_error("refused slot %s [%s]: %s", r->label, refusal_name(r->id), r->reason);
+}
+
+/* A signature partition that names no slot; by its own label, the only one it has. */
+static void sig_refused(struct boot *b, const struct partition *sig, enum refusal_id id, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record_slot_refusal(b, sig->label, id, fmt, ap);
+	va_end(ap);
+}
+
+static void unusable_sig(void *userdata, const struct partition *sig, bool unreadable, const char *why)
+{
+	sig_refused(userdata, sig, unreadable ? REFUSE_SIG_UNREADABLE : REFUSE_SIG_MALFORMED, "%s: %s", sig->devnode,
+		    why);
+}
+
+/* A signature naming partitions that are not there is refused; the rest is no slot, nothing wrong. */
+static void skipped_slot(void *userdata, enum slot_skip kind, const struct partition *p, const char *why)
+{
+	struct boot *b = userdata;
+
+	if (kind == SLOT_SKIP_UNPAIRED)
+		sig_refused(b, p, REFUSE_SIG_UUID_MISMATCH, "%s: %s", p->devnode, why);
+	else
+		log_info("slot %s on %s not considered: %s: %s", p->label[0] ? p->label : "(no label)", b->boot_disk,
+			 p->devnode, why);
 }
 
 /* A slot that fails after its mapping opened gives it up for the next slot. */
@@ -80,38 +109,26 @@ static int count_try(struct boot *b, const struct slot *s);
 /* Verifies, activates and mounts one slot; on failure records why and undoes what it did. */
 static int try_slot(struct boot *b, const struct slot *s, const struct trust_store *trust, uint32_t floor)
 {
-	_cleanup_free_ char *doc = NULL;
-	_cleanup_(rootsig_free) struct root_signature sig = { .root_hash_len = 0 };
+	const struct root_signature *sig = s->doc;
 	struct reason why = { "" };
 	struct stat st;
-	size_t len = 0;
 	int r;
 
-	r = read_full(s->sig->devnode, s->sig->size < SIG_READ_MAX ? (size_t)s->sig->size : SIG_READ_MAX, 0,
-		      &doc, &len);
-	if (r < 0) {
-		slot_refused(b, s, REFUSE_SIG_UNREADABLE, "%s: %s", s->sig->devnode, strerror(-r));
-		return r;
-	}
-	r = rootsig_parse(doc, len, &sig, &why);
-	if (r < 0) {
-		slot_refused(b, s, REFUSE_SIG_MALFORMED, "%s: %s", s->sig->devnode, why.text);
-		return r;
-	}
-	r = rootsig_check_uuids(&sig, s->root->uuid, s->verity->uuid, &why);
+	/* Paired by these UUIDs; checked again where the decision is made. */
+	r = rootsig_check_uuids(sig, s->root->uuid, s->verity->uuid, &why);
 	if (r < 0) {
 		slot_refused(b, s, REFUSE_SIG_UUID_MISMATCH, "%s: %s", s->sig->devnode, why.text);
 		return r;
 	}
-	r = rootsig_verify(&sig, trust, &why);
+	r = rootsig_verify(sig, trust, &why);
 	if (r < 0) {
 		slot_refused(b, s, r == -ENOKEY ? REFUSE_SIG_UNTRUSTED : REFUSE_SIG_BAD, "%s: %s", s->sig->devnode,
 			     why.text);
 		return r;
 	}
-	log_info("slot %s: root hash %s signed by a trusted certificate", s->label, sig.root_hash_hex);
+	log_info("slot %s: root hash %s signed by a trusted certificate", s->label, sig->root_hash_hex);
 
-	r = verity_open(ROOT_DM_NAME, s->root->devnode, s->verity->devnode, sig.root_hash, sig.root_hash_len,
+	r = verity_open(ROOT_DM_NAME, s->root->devnode, s->verity->devnode, sig->root_hash, sig->root_hash_len,
 			&why);
 	if (r < 0) {
 		slot_refused(b, s, REFUSE_VERITY_OPEN, "%s: %s: %s", s->verity->devnode,
@@ -145,7 +162,7 @@ static int try_slot(struct boot *b, const struct slot *s, const struct trust_sto
 	b->root_dev = st.st_dev;
 	b->root_part = s->root;
 	snprintf(b->root_label, sizeof(b->root_label), "%s", s->label);
-	snprintf(b->root_hash, sizeof(b->root_hash), "%s", sig.root_hash_hex);
+	snprintf(b->root_hash, sizeof(b->root_hash), "%s", sig->root_hash_hex);
 	return 0;
 
 give_up:
@@ -157,7 +174,8 @@ give_up:
 /*
  * What the slot's verified root says about itself (os-release, read beneath
  * the new root): its IMAGE_VERSION must be the version its label claims,
- * since labels are not signed and slots are ordered by them, and its
+ * if it claims one, since labels are not signed and slots are ordered by
+ * them, and its
  * RAMPART_SECURITY_VERSION must not be below the rollback floor.
  */
 static int check_image(struct boot *b, const struct slot *s, uint32_t floor)
@@ -167,7 +185,8 @@ static int check_image(struct boot *b, const struct slot *s, uint32_t floor)
 	_cleanup_free_ char *text = NULL;
 	struct reason why = { "" };
 	struct os_release osr;
-	const char *claimed = slot_label_version(s->label);
+	char label_buf[GPT_LABEL_MAX];
+	const char *claimed = slot_label_version(s->label, label_buf);
 	size_t len = 0;
 	int r = -ENOENT;
 
@@ -186,7 +205,8 @@ static int check_image(struct boot *b, const struct slot *s, uint32_t floor)
 		slot_refused(b, s, REFUSE_SLOT_VERSION_MISMATCH, "the root's os-release: %s", why.text);
 		return r;
 	}
-	if (!osr.image_version[0] || strcmp(osr.image_version, claimed) != 0) {
+	/* A label that claims no version (systemd-repart's "root-x86-64") sorts last and is not checked. */
+	if (claimed[0] && strcmp(osr.image_version, claimed) != 0) {
 		slot_refused(b, s, REFUSE_SLOT_VERSION_MISMATCH,
 			     "the label claims version \"%s\", the signed root's os-release says IMAGE_VERSION=\"%s\"",
 			     claimed, osr.image_version);
@@ -325,15 +345,19 @@ static void hand_over_slot(const struct boot *b)
 int state_verify_root(void *ctx)
 {
 	struct boot *b = ctx;
+	/* The documents are needed only here; the slots keep their partitions. */
+	_cleanup_(slot_sigs_freep) struct slot_sig_set *sigs = &b->sigs;
 	_cleanup_(trust_store_freep) struct trust_store *trust = NULL;
 	uint32_t floor;
 	int r;
 
-	b->n_slots = slots_collect(b->table.parts, b->table.n, b->boot_disk, b->slots, SLOTS_MAX,
-				   skipped_slot, b);
+	slot_sigs_read(sigs, b->table.parts, b->table.n, b->boot_disk, unusable_sig, b);
+	b->n_slots = slots_collect(b->table.parts, b->table.n, b->boot_disk, sigs->sigs, sigs->n, b->slots,
+				   SLOTS_MAX, skipped_slot, b);
 	if (b->n_slots == 0)
 		return boot_refuse(b, REFUSE_NO_ROOT_SLOT, b->boot_disk, 0,
-				   "no complete root slot (root, root-verity, root-verity-sig with one label)");
+				   "no complete root slot (a root-verity-sig partition and the root and root-verity "
+				   "partitions its root hash names)");
 
 	r = trust_store_load_dir(&trust, TRUSTED_CERTS_DIR);
 	if (r < 0)

@@ -36,6 +36,7 @@
 #include "paths.h"
 #include "repart_apply.h"
 #include "rootsig.h"
+#include "slot_sigs.h"
 #include "tool_update.h"
 #include "update_plan.h"
 #include "util.h"
@@ -203,12 +204,13 @@ int tool_update(const char *root_img, const char *verity_img, const char *sig_do
 {
 	_cleanup_(rootsig_free) struct root_signature sig = { .root_hash_len = 0 };
 	_cleanup_free_ char *handover = NULL;
+	_cleanup_(slot_sigs_freep) struct slot_sig_set *sigs = NULL;
 	struct partition parts[128]; /* GPT's usual number of entries */
 	struct repart_geometry geo;
 	struct update_target t;
+	struct update_labels labels;
 	struct reason why = { "" };
-	char disk[64], version[OS_RELEASE_VALUE_MAX], label[GPT_LABEL_MAX], root_uuid[37], verity_uuid[37];
-	const char *booted_label = NULL;
+	char disk[64], version[OS_RELEASE_VALUE_MAX], root_uuid[37], verity_uuid[37];
 	uint64_t root_size = 0, verity_size = 0, sig_size = 0;
 	size_t n = 0, len;
 	int booted, r;
@@ -229,16 +231,21 @@ int tool_update(const char *root_img, const char *verity_img, const char *sig_do
 	r = repart_disk_read(disk, &geo, parts, ARRAY_SIZE(parts), &n);
 	if (r < 0)
 		return refuse(disk, "cannot read the partition table: %s; nothing written", strerror(-r));
-	for (size_t i = 0; i < n; i++)
-		if (parts[i].number == booted)
-			booted_label = parts[i].label;
-	r = update_choose_target(parts, n, booted, &t, &why);
+	sigs = calloc(1, sizeof(*sigs));
+	if (!sigs)
+		return refuse(disk, "%s; nothing written", strerror(ENOMEM));
+	/* Unreadable signatures are no slot; the choice below says what it needs. */
+	slot_sigs_read(sigs, parts, n, disk, NULL, NULL);
+	rootsig_partition_uuids(&sig, root_uuid, verity_uuid);
+	r = update_choose_target(parts, n, sigs->sigs, sigs->n, booted, &t, &why);
 	if (r >= 0)
 		r = update_check_sizes(&t, root_size, verity_size, sig_size, &why);
-	if (r < 0 || !booted_label)
-		return refuse(disk, "%s; nothing written", why.text[0] ? why.text : "the booted slot is not on it");
+	if (r >= 0)
+		r = update_check_uuids(parts, n, &t, root_uuid, verity_uuid, &why);
+	if (r < 0)
+		return refuse(disk, "%s; nothing written", why.text);
 	printf("rampart update: writing into %s (partitions %d, %d, %d; %s), the booted slot %s stays\n", disk,
-	       t.root->number, t.verity->number, t.sig->number, t.replaces[0] ? t.replaces : "empty", booted_label);
+	       t.root->number, t.verity->number, t.sig->number, t.replaces[0] ? t.replaces : "empty", t.booted.label);
 
 	/* 2. The target is empty before a byte of it changes. */
 	r = gpt_update_parts(disk,
@@ -265,25 +272,23 @@ int tool_update(const char *root_img, const char *verity_img, const char *sig_do
 	/* 4. What was written is what was signed. */
 	r = written_version(&t, &sig, version, &why);
 	if (r >= 0)
-		r = update_label(booted_label, version, label, &why);
+		r = update_labels(&t.booted, version, &labels, &why);
 	if (r < 0)
 		return refuse(t.root->devnode, "%s; the slot stays empty, the booted slot still boots", why.text);
 
 	/* 5. One write makes it a slot, on trial. */
-	uuid_to_string(sig.root_hash, root_uuid);
-	uuid_to_string(sig.root_hash + sig.root_hash_len - 16, verity_uuid);
 	r = gpt_update_parts(disk,
 			     (const struct gpt_part_update[]){
-				     { .number = t.root->number, .label = label, .uuid = root_uuid, .set_attrs = true,
-				       .attrs = boot_count_new_trial(t.root->attrs, tries) },
-				     { .number = t.verity->number, .label = label, .uuid = verity_uuid },
-				     { .number = t.sig->number, .label = label },
+				     { .number = t.root->number, .label = labels.root, .uuid = root_uuid,
+				       .set_attrs = true, .attrs = boot_count_new_trial(t.root->attrs, tries) },
+				     { .number = t.verity->number, .label = labels.verity, .uuid = verity_uuid },
+				     { .number = t.sig->number, .label = labels.sig },
 			     },
 			     3);
 	if (r < 0)
 		return refuse(disk, "cannot label the new slot: %s; it stays empty, the booted slot still boots",
 			      strerror(-r));
 	printf("rampart update: slot %s written (root hash %s), %u tries: reboot to boot it; mark it good with "
-	       "'rampart mark-good'\n", label, sig.root_hash_hex, tries);
+	       "'rampart mark-good'\n", labels.root, sig.root_hash_hex, tries);
 	return 0;
 }

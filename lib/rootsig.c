@@ -295,6 +295,12 @@ int rootsig_check_uuids(const struct root_signature *s, const char *root_uuid,
 	return 0;
 }
 
+void rootsig_partition_uuids(const struct root_signature *s, char root_uuid[37], char verity_uuid[37])
+{
+	uuid_to_string(s->root_hash, root_uuid);
+	uuid_to_string(s->root_hash + s->root_hash_len - 16, verity_uuid);
+}
+
 int trust_store_new(struct trust_store **out)
 {
 	*out = calloc(1, sizeof(**out));

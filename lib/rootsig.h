@@ -80,6 +80,9 @@ void rootsig_free(struct root_signature *s);
 int rootsig_check_uuids(const struct root_signature *s, const char *root_uuid,
 			const char *verity_uuid, struct reason *why);
 
+/* The UUIDs the root hash of @s (parsed) gives its root and verity partitions, lowercase. */
+void rootsig_partition_uuids(const struct root_signature *s, char root_uuid[37], char verity_uuid[37]);
+
 /* Trusted certificates, each with the sha256 of its DER encoding. */
 struct trust_store;
 

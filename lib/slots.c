@@ -2,105 +2,163 @@
 #include "slots.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "util.h"
 
-const char *slot_label_version(const char *label)
-{
-	const char *us = strrchr(label, '_');
+#define MKOSI_ROOT_SUFFIX "_root"
 
-	return us && us != label ? us + 1 : "";
+const char *slot_label_version(const char *label, char buf[GPT_LABEL_MAX])
+{
+	size_t len = strnlen(label, GPT_LABEL_MAX - 1);
+	const char *us;
+
+	if (len > strlen(MKOSI_ROOT_SUFFIX) && !strcmp(label + len - strlen(MKOSI_ROOT_SUFFIX), MKOSI_ROOT_SUFFIX))
+		len -= strlen(MKOSI_ROOT_SUFFIX);
+	snprintf(buf, GPT_LABEL_MAX, "%.*s", (int)len, label);
+	us = strrchr(buf, '_');
+	return us && us != buf ? us + 1 : "";
 }
 
-/* By version (the label's part after its last '_'), then by the whole label. */
+/* By claimed version, then by the whole label, then the lower partition number. */
 static int newest_first(const void *a, const void *b)
 {
 	const struct slot *x = a, *y = b;
-	int c = strverscmp(slot_label_version(y->label), slot_label_version(x->label));
+	char bx[GPT_LABEL_MAX], by[GPT_LABEL_MAX];
+	int c = strverscmp(slot_label_version(y->label, by), slot_label_version(x->label, bx));
 
-	return c ? c : strverscmp(y->label, x->label);
+	if (!c)
+		c = strverscmp(y->label, x->label);
+	return c ? c : x->root->number - y->root->number;
 }
 
-static int is_slot_member(enum part_role role)
+static bool is_placeholder(const struct partition *p)
 {
-	return role == ROLE_ROOT || role == ROLE_ROOT_VERITY || role == ROLE_ROOT_VERITY_SIG;
+	return !strcmp(p->label, GPT_EMPTY_LABEL);
 }
 
-size_t slots_collect(const struct partition *parts, size_t n, const char *disk,
-		     struct slot *out, size_t max, slot_skip_fn skip, void *userdata)
+/*
+ * The one partition of @role on @disk with @uuid: NULL and @why set when
+ * there is none or more than one.
+ */
+static const struct partition *find_member(const struct partition *parts, size_t n, const char *disk,
+					   enum part_role role, const char *uuid, enum slot_skip *kind, char *why,
+					   size_t why_size)
+{
+	const struct partition *found = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].role != role || strcmp(parts[i].disk, disk) != 0 || strcasecmp(parts[i].uuid, uuid) != 0)
+			continue;
+		if (found) {
+			*kind = SLOT_SKIP_AMBIGUOUS;
+			snprintf(why, why_size, "two %s partitions have UUID %s: ambiguous", gpt_role_name(role), uuid);
+			return NULL;
+		}
+		found = &parts[i];
+	}
+	*kind = SLOT_SKIP_UNPAIRED;
+	if (!found)
+		snprintf(why, why_size, "no %s partition has UUID %s, the %s 128 bits of its root hash",
+			 gpt_role_name(role), uuid, role == ROLE_ROOT ? "first" : "last");
+	else if (is_placeholder(found))
+		snprintf(why, why_size, "its %s partition is an empty placeholder (an update in progress?)",
+			 gpt_role_name(role));
+	return found && !is_placeholder(found) ? found : NULL;
+}
+
+/* Whether another readable signature of @disk names the same root or verity partition. */
+static bool named_twice(const struct slot_sig *sigs, size_t n_sigs, size_t k, const char *disk)
+{
+	for (size_t j = 0; j < n_sigs; j++) {
+		if (j == k || !sigs[j].root_uuid[0] || strcmp(sigs[j].part->disk, disk) != 0 ||
+		    is_placeholder(sigs[j].part))
+			continue;
+		if (!strcasecmp(sigs[j].root_uuid, sigs[k].root_uuid) ||
+		    !strcasecmp(sigs[j].verity_uuid, sigs[k].verity_uuid))
+			return true;
+	}
+	return false;
+}
+
+/* Adds @s to @out (at most @max, keeping the newest); returns the new count. */
+static size_t keep_newest(struct slot *out, size_t count, size_t max, const struct slot *s, slot_skip_fn skip,
+			  void *userdata)
+{
+	if (count < max) {
+		out[count] = *s;
+		return count + 1;
+	}
+	/* Full: the oldest kept one makes room if this is newer. */
+	qsort(out, count, sizeof(*out), newest_first);
+	if (max && newest_first(s, &out[max - 1]) < 0) {
+		if (skip)
+			skip(userdata, SLOT_SKIP_TOO_MANY, out[max - 1].root, "too many slots");
+		out[max - 1] = *s;
+	} else if (skip) {
+		skip(userdata, SLOT_SKIP_TOO_MANY, s->root, "too many slots");
+	}
+	return count;
+}
+
+/* Root partitions of @disk that no signature named are reported, placeholders aside. */
+static void report_unnamed_roots(const struct partition *parts, size_t n, const char *disk,
+				 const struct slot_sig *sigs, size_t n_sigs, slot_skip_fn skip, void *userdata)
+{
+	for (size_t i = 0; i < n && skip; i++) {
+		bool named = false;
+
+		if (parts[i].role != ROLE_ROOT || strcmp(parts[i].disk, disk) != 0 || is_placeholder(&parts[i]))
+			continue;
+		for (size_t k = 0; k < n_sigs && !named; k++)
+			named = sigs[k].root_uuid[0] && !strcasecmp(sigs[k].root_uuid, parts[i].uuid);
+		if (!named)
+			skip(userdata, SLOT_SKIP_UNNAMED, &parts[i], "no root-verity-sig partition names this root partition's UUID");
+	}
+}
+
+size_t slots_collect(const struct partition *parts, size_t n, const char *disk, const struct slot_sig *sigs,
+		     size_t n_sigs, struct slot *out, size_t max, slot_skip_fn skip, void *userdata)
 {
 	size_t count = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct partition *p = &parts[i];
-		struct slot s = { .root = NULL };
-		int duplicate = 0, seen_before = 0;
+	for (size_t k = 0; k < n_sigs; k++) {
+		const struct slot_sig *g = &sigs[k];
+		struct slot s = { .sig = g->part, .doc = g->doc };
+		enum slot_skip kind = SLOT_SKIP_AMBIGUOUS;
+		char why[160] = "";
 
-		if (!is_slot_member(p->role) || strcmp(p->disk, disk) != 0)
+		if (g->part->role != ROLE_ROOT_VERITY_SIG || strcmp(g->part->disk, disk) != 0)
 			continue;
-		/* Each label is handled once, at its first member. */
-		for (size_t j = 0; j < i && !seen_before; j++)
-			seen_before = is_slot_member(parts[j].role) && !strcmp(parts[j].disk, disk) &&
-				      !strcmp(parts[j].label, p->label);
-		if (seen_before)
-			continue;
-
-		snprintf(s.label, sizeof(s.label), "%s", p->label);
-		for (size_t j = i; j < n; j++) {
-			const struct partition *q = &parts[j];
-			const struct partition **member;
-
-			if (strcmp(q->disk, disk) != 0 || strcmp(q->label, p->label) != 0)
-				continue;
-			switch (q->role) {
-			case ROLE_ROOT:
-				member = &s.root;
-				break;
-			case ROLE_ROOT_VERITY:
-				member = &s.verity;
-				break;
-			case ROLE_ROOT_VERITY_SIG:
-				member = &s.sig;
-				break;
-			default:
-				continue;
-			}
-			if (*member)
-				duplicate = 1;
-			*member = q;
-		}
-
-		if (!strcmp(s.label, GPT_EMPTY_LABEL)) {
-			if (skip)
-				skip(userdata, s.label, "empty placeholder slot");
-		} else if (!s.label[0]) {
-			if (skip)
-				skip(userdata, s.label, "root partitions without a label cannot be paired");
-		} else if (duplicate) {
-			if (skip)
-				skip(userdata, s.label, "two partitions of one role share this label: ambiguous");
-		} else if (!s.root || !s.verity || !s.sig) {
-			if (skip)
-				skip(userdata, s.label,
-				     !s.root ? "no root partition" : !s.verity ? "no root-verity partition"
-									 : "no root-verity-sig partition");
-		} else if (count == max) {
-			/* Full: keep the newest; the oldest kept one makes room if this is newer. */
-			qsort(out, count, sizeof(*out), newest_first);
-			if (max && newest_first(&s, &out[max - 1]) < 0) {
-				if (skip)
-					skip(userdata, out[max - 1].label, "too many slots");
-				out[max - 1] = s;
-			} else if (skip) {
-				skip(userdata, s.label, "too many slots");
-			}
+		if (is_placeholder(g->part)) {
+			/* Not read: it may hold anything, an old slot's document or nothing. */
+			kind = SLOT_SKIP_PLACEHOLDER;
+			snprintf(why, sizeof(why), "empty placeholder slot");
+		} else if (!g->root_uuid[0]) {
+			continue; /* unreadable: the reader's caller said why */
+		} else if (named_twice(sigs, n_sigs, k, disk)) {
+			snprintf(why, sizeof(why), "another root-verity-sig partition names the same root or verity "
+						   "partition: ambiguous");
 		} else {
-			out[count++] = s;
+			s.root = find_member(parts, n, disk, ROLE_ROOT, g->root_uuid, &kind, why,
+					    sizeof(why));
+			if (s.root)
+				s.verity = find_member(parts, n, disk, ROLE_ROOT_VERITY, g->verity_uuid, &kind,
+						       why, sizeof(why));
 		}
+		if (!s.root || !s.verity) {
+			if (skip)
+				skip(userdata, kind, g->part, why);
+			continue;
+		}
+		snprintf(s.label, sizeof(s.label), "%s", s.root->label);
+		count = keep_newest(out, count, max, &s, skip, userdata);
 	}
+	report_unnamed_roots(parts, n, disk, sigs, n_sigs, skip, userdata);
 	qsort(out, count, sizeof(*out), newest_first);
 	return count;
 }

@@ -1,7 +1,9 @@
 #!/bin/bash
 # apt-private.sh: run apt-get / apt-cache / apt-helper against a
-# project-private apt configuration (deb-src for bookworm, trixie and sid), so the
-# host's sources, lists and caches are never touched.
+# project-private apt configuration (deb-src for bookworm, trixie and sid;
+# binary packages of bookworm-backports, for test tools such as a newer
+# systemd-repart, unpacked and never installed), so the host's sources,
+# lists and caches are never touched.
 #
 #   tools/apt-private.sh update [--force]   refresh the private lists
 #                                           (only if missing or >1 day old,
@@ -22,6 +24,7 @@ APTDIR="$CACHE/apt"
 MIRROR="http://deb.debian.org/debian"
 KEYRING="/usr/share/keyrings/debian-archive-keyring.gpg"
 SUITES="bookworm trixie sid"
+BIN_SUITES="bookworm-backports"
 STAMP="$APTDIR/updated.stamp"
 MAX_AGE_MIN=1440
 
@@ -32,6 +35,9 @@ setup_dir() {
     local want s
     want=$(for s in $SUITES; do
         echo "deb-src [signed-by=$KEYRING] $MIRROR $s main"
+    done
+    for s in $BIN_SUITES; do
+        echo "deb [arch=amd64 signed-by=$KEYRING] $MIRROR $s main"
     done)
     if [[ ! -f "$APTDIR/etc/sources.list" ]] ||
        [[ "$(cat "$APTDIR/etc/sources.list")" != "$want" ]]; then
@@ -66,6 +72,9 @@ lists_present() {
         compgen -G "$APTDIR/lists/*_dists_${s}_InRelease" >/dev/null || return 1
         compgen -G "$APTDIR/lists/*_dists_${s}_main_source_Sources*" >/dev/null || return 1
     done
+    for s in $BIN_SUITES; do
+        compgen -G "$APTDIR/lists/*_dists_${s}_main_binary-amd64_Packages*" >/dev/null || return 1
+    done
 }
 
 lists_fresh() {
@@ -74,7 +83,7 @@ lists_fresh() {
 }
 
 do_update() {
-    msg "updating private apt lists ($SUITES) in $APTDIR"
+    msg "updating private apt lists ($SUITES; binary: $BIN_SUITES) in $APTDIR"
     if apt-get -q --error-on=any "${APT_OPTS[@]}" update >"$APTDIR/update.log" 2>&1 &&
        lists_present; then
         touch "$STAMP"

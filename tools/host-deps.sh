@@ -19,6 +19,12 @@ packages=(
 	mtools dosfstools gdisk erofs-utils cryptsetup-bin busybox-static
 	kmod cpio zstd xz-utils dpkg-dev debian-archive-keyring openssl python3-pefile
 	python3-cryptography python3-pkg-resources linux-libc-dev bzip2
+	# what bookworm-backports' systemd-repart, unpacked by
+	# tools/systemd-tools.sh, links and dlopens (that tool checks the list
+	# against the packages' Depends)
+	libacl1 libapparmor1 libaudit1 libcap2 libcrypt1 libgcrypt20 libip4tc2
+	libkmod2 liblz4-1 liblzma5 libmount1 libpam0g libseccomp2 libselinux1
+	libssl3 libzstd1 libcryptsetup12 libfdisk1 libp11-kit0
 	# reproducible signing time (uki/build.sh)
 	faketime
 	# SBOM validation (tools/sbom-validate.sh: the CycloneDX library from npm)

@@ -93,13 +93,27 @@ PY
 
 python3 - "$here/corpus/slots" <<'PY'
 import os, sys
-# count, then per partition: disk pick, role, uuid pick, label kind, label pick, start(2), size(2), attrs(8)
+# count, then per partition: disk pick, role, uuid pick, label kind, label pick, start(2), size(2), attrs(8);
+# then per signature partition its claim: 0 (unreadable), or 1, a uuid pick (the root hash), 1 (both halves
+# of that hash); last the ESP's uuid pick.  A uuid pick is hash id % 6, 0x40 for the root's half.
 def part(disk, role, uuid, label):
 	return bytes([disk, role, uuid, 1, label]) + b"\x01\x00\x01\x00" + bytes(8)
-ab = [part(0, 1, 1, 7), part(0, 2, 2, 0), part(0, 3, 3, 0), part(0, 4, 4, 0),
-      part(0, 2, 2, 1), part(0, 3, 3, 1), part(0, 4, 4, 1), part(0, 2, 5, 4), part(0, 3, 5, 4), part(0, 4, 5, 4)]
-open(os.path.join(sys.argv[1], "ab"), "wb").write(bytes([len(ab)]) + b"".join(ab) + bytes([1, 0]))
-clone = ab[:4] + [part(1, 1, 1, 7)] + [part(1, 2, 2, 0), part(1, 3, 3, 0), part(1, 4, 4, 0)]
-open(os.path.join(sys.argv[1], "clone"), "wb").write(bytes([len(clone)]) + b"".join(clone) + bytes([1, 0]))
+def claim(hash_pick):
+	return bytes([1, hash_pick, 1]) if hash_pick is not None else bytes([0])
+def write(name, parts, claims, esp):
+	open(os.path.join(sys.argv[1], name), "wb").write(bytes([len(parts)]) + b"".join(parts) + b"".join(claims) + bytes([esp]))
+ESP, ROOT, VERITY, SIG = 1, 2, 3, 4
+ab = [part(0, ESP, 0x45, 7),
+      part(0, ROOT, 0x41, 0), part(0, VERITY, 0x01, 0), part(0, SIG, 0x03, 0),   # rampart_1.0, hash 1
+      part(0, ROOT, 0x42, 1), part(0, VERITY, 0x02, 1), part(0, SIG, 0x43, 1),   # rampart_2.0, hash 2
+      part(0, ROOT, 0x04, 4), part(0, VERITY, 0x44, 4), part(0, SIG, 0x05, 4)]   # _empty
+ab_claims = [claim(0x41), claim(0x42), claim(None)]
+write("ab", ab, ab_claims, 0x45)
+clone = ab[:4] + [part(1, ESP, 0x45, 7), part(1, ROOT, 0x41, 0), part(1, VERITY, 0x01, 0), part(1, SIG, 0x03, 0)]
+write("clone", clone, [claim(0x41), claim(0x41)], 0x45)
+# mkosi's labels: NAME_VER_root, NAME_VER_verity, NAME_VER_verity_sig; and systemd-repart's defaults
+mkosi = [part(0, ESP, 0x45, 7), part(0, ROOT, 0x41, 10), part(0, VERITY, 0x01, 11), part(0, SIG, 0x03, 13),
+         part(0, ROOT, 0x42, 12), part(0, VERITY, 0x02, 12), part(0, SIG, 0x43, 12)]
+write("mkosi", mkosi, [claim(0x41), claim(0x42)], 0x45)
 PY
 echo "seeds: $(find "$here/corpus" -type f | wc -l) files; trust store: $(ls "$here/data/trusted" | tr '\n' ' ')"

@@ -11,40 +11,39 @@
 
 #include "slots.h"
 
-static struct partition parts[32];
+#include "slot_fixture.h"
+
+static struct slot_fixture fx;
+static struct partition *parts = fx.parts;
 static size_t nparts;
 static int skips;
-static char last_skip[128];
+static enum slot_skip last_kind;
+static char last_skip[256];
 
 static void add(const char *disk, enum part_role role, const char *label)
 {
-	struct partition *p = &parts[nparts++];
-
-	memset(p, 0, sizeof(*p));
-	snprintf(p->disk, sizeof(p->disk), "%s", disk);
-	snprintf(p->devnode, sizeof(p->devnode), "%s%zu", disk, nparts);
-	p->number = (int)nparts;
-	p->role = role;
-	snprintf(p->label, sizeof(p->label), "%s", label);
+	fixture_add(&fx, disk, role, label, "");
+	nparts = fx.n;
 }
 
-static void add_slot(const char *disk, const char *label)
+static void add_slot(const char *disk, const char *label, unsigned hash_id)
 {
-	add(disk, ROLE_ROOT, label);
-	add(disk, ROLE_ROOT_VERITY, label);
-	add(disk, ROLE_ROOT_VERITY_SIG, label);
+	fixture_add_slot(&fx, disk, label, hash_id);
+	nparts = fx.n;
 }
 
-static void on_skip(void *userdata, const char *label, const char *why)
+static void on_skip(void *userdata, enum slot_skip kind, const struct partition *p, const char *why)
 {
 	(void)userdata;
 	skips++;
-	snprintf(last_skip, sizeof(last_skip), "%s: %s", label, why);
+	last_kind = kind;
+	snprintf(last_skip, sizeof(last_skip), "%s: %s", p->label, why);
 }
 
 static int reset(void **state)
 {
 	(void)state;
+	fixture_reset(&fx);
 	nparts = 0;
 	skips = 0;
 	last_skip[0] = '\0';
@@ -53,7 +52,7 @@ static int reset(void **state)
 
 static size_t collect(struct slot *out)
 {
-	return slots_collect(parts, nparts, "/dev/vda", out, SLOTS_MAX, on_skip, NULL);
+	return slots_collect(fx.parts, fx.n, "/dev/vda", fx.sigs, fx.n_sigs, out, SLOTS_MAX, on_skip, NULL);
 }
 
 static void roles_from_types(void **state)
@@ -89,10 +88,10 @@ static void newest_version_first(void **state)
 	struct slot s[SLOTS_MAX];
 
 	(void)state;
-	add(("/dev/vda"), ROLE_ESP, "esp");
-	add_slot("/dev/vda", "rampart_1.9");
-	add_slot("/dev/vda", "rampart_1.10");
-	add_slot("/dev/vda", "rampart_1.2");
+	add("/dev/vda", ROLE_ESP, "esp");
+	add_slot("/dev/vda", "rampart_1.9", 1);
+	add_slot("/dev/vda", "rampart_1.10", 2);
+	add_slot("/dev/vda", "rampart_1.2", 3);
 	assert_int_equal(collect(s), 3);
 	assert_string_equal(s[0].label, "rampart_1.10");
 	assert_string_equal(s[1].label, "rampart_1.9");
@@ -100,7 +99,9 @@ static void newest_version_first(void **state)
 	assert_int_equal(s[0].root->role, ROLE_ROOT);
 	assert_int_equal(s[0].verity->role, ROLE_ROOT_VERITY);
 	assert_int_equal(s[0].sig->role, ROLE_ROOT_VERITY_SIG);
-	assert_string_equal(s[0].root->label, "rampart_1.10");
+	assert_int_equal(s[0].root->number, 5);
+	assert_int_equal(s[0].verity->number, 6);
+	assert_int_equal(s[0].sig->number, 7);
 	assert_int_equal(skips, 0);
 }
 
@@ -110,9 +111,9 @@ static void ordered_by_version_not_name(void **state)
 	struct slot s[SLOTS_MAX];
 
 	(void)state;
-	add_slot("/dev/vda", "zzz_1.0");
-	add_slot("/dev/vda", "rampart_2.0");
-	add_slot("/dev/vda", "aaa_2.0");
+	add_slot("/dev/vda", "zzz_1.0", 1);
+	add_slot("/dev/vda", "rampart_2.0", 2);
+	add_slot("/dev/vda", "aaa_2.0", 3);
 	assert_int_equal(collect(s), 3);
 	assert_string_equal(s[0].label, "rampart_2.0");
 	assert_string_equal(s[1].label, "aaa_2.0");
@@ -121,13 +122,68 @@ static void ordered_by_version_not_name(void **state)
 
 static void label_version(void **state)
 {
+	char buf[GPT_LABEL_MAX];
+
 	(void)state;
-	assert_string_equal(slot_label_version("rampart_2.0"), "2.0");
-	assert_string_equal(slot_label_version("my_os_1.2.3"), "1.2.3");
-	assert_string_equal(slot_label_version("noversion"), "");
-	assert_string_equal(slot_label_version("_empty"), "");
-	assert_string_equal(slot_label_version("name_"), "");
-	assert_string_equal(slot_label_version(""), "");
+	assert_string_equal(slot_label_version("rampart_2.0", buf), "2.0");
+	assert_string_equal(slot_label_version("my_os_1.2.3", buf), "1.2.3");
+	assert_string_equal(slot_label_version("img_1.2_root", buf), "1.2"); /* mkosi */
+	assert_string_equal(slot_label_version("img_root", buf), "");
+	assert_string_equal(slot_label_version("_root", buf), "");
+	assert_string_equal(slot_label_version("root-x86-64", buf), ""); /* systemd-repart */
+	assert_string_equal(slot_label_version("noversion", buf), "");
+	assert_string_equal(slot_label_version("_empty", buf), "");
+	assert_string_equal(slot_label_version("name_", buf), "");
+	assert_string_equal(slot_label_version("", buf), "");
+}
+
+/* Pairing is by the root hash: labels need not agree, mkosi's and systemd-repart's work. */
+static void paired_by_root_hash_not_label(void **state)
+{
+	struct slot s[SLOTS_MAX];
+
+	(void)state;
+	fixture_add_slot3(&fx, "/dev/vda", "img_1.0_root", "img_1.0_verity", "img_1.0_verity_sig", 1);
+	fixture_add_slot3(&fx, "/dev/vda", "img_2.0_root", "img_2.0_verity", "img_2.0_verity_sig", 2);
+	fixture_add_slot3(&fx, "/dev/vda", "root-x86-64", "root-x86-64-verity", "root-x86-64-verity-sig", 3);
+	assert_int_equal(collect(s), 3);
+	assert_int_equal(skips, 0);
+	assert_string_equal(s[0].label, "img_2.0_root");
+	assert_string_equal(s[0].verity->label, "img_2.0_verity");
+	assert_string_equal(s[0].sig->label, "img_2.0_verity_sig");
+	assert_string_equal(s[1].label, "img_1.0_root");
+	/* No version claimed: after every slot that claims one. */
+	assert_string_equal(s[2].label, "root-x86-64");
+
+	/* Members interleaved and labelled alike across slots: the hash decides. */
+	reset(state);
+	fixture_add(&fx, "/dev/vda", ROLE_ROOT_VERITY, "x", "00000002-0000-4000-8000-00000000000b");
+	fixture_add(&fx, "/dev/vda", ROLE_ROOT, "x_1", "00000001-0000-4000-8000-00000000000a");
+	fixture_add_sig(&fx, "/dev/vda", "x", 2);
+	fixture_add(&fx, "/dev/vda", ROLE_ROOT_VERITY, "x", "00000001-0000-4000-8000-00000000000b");
+	fixture_add_sig(&fx, "/dev/vda", "x", 1);
+	fixture_add(&fx, "/dev/vda", ROLE_ROOT, "x_2", "00000002-0000-4000-8000-00000000000a");
+	assert_int_equal(collect(s), 2);
+	assert_string_equal(s[0].label, "x_2");
+	assert_int_equal(s[0].verity->number, 1);
+	assert_int_equal(s[0].sig->number, 3);
+	assert_int_equal(s[0].root->number, 6);
+	assert_string_equal(s[1].label, "x_1");
+	assert_int_equal(s[1].verity->number, 4);
+	assert_ptr_equal(s[1].doc, fx.sigs[1].doc);
+}
+
+/* Equal claims: the lower partition number first, whatever the table order. */
+static void ties_by_partition_number(void **state)
+{
+	struct slot s[SLOTS_MAX];
+
+	(void)state;
+	add_slot("/dev/vda", "root-x86-64", 1);
+	add_slot("/dev/vda", "root-x86-64", 2);
+	assert_int_equal(collect(s), 2);
+	assert_int_equal(s[0].root->number, 1);
+	assert_int_equal(s[1].root->number, 4);
 }
 
 static void other_disks_are_never_candidates(void **state)
@@ -135,13 +191,17 @@ static void other_disks_are_never_candidates(void **state)
 	struct slot s[SLOTS_MAX];
 
 	(void)state;
-	add_slot("/dev/vdb", "rampart_9.0");
-	add_slot("/dev/vda", "rampart_1.0");
-	add(("/dev/vdc"), ROLE_ROOT, "rampart_1.0"); /* same label, other disk */
+	add_slot("/dev/vdb", "rampart_9.0", 9);
+	add_slot("/dev/vda", "rampart_1.0", 1);
+	/* A signature on the boot disk naming another disk's root and verity. */
+	fixture_add_sig(&fx, "/dev/vda", "rampart_9.0", 9);
 	assert_int_equal(collect(s), 1);
 	assert_string_equal(s[0].label, "rampart_1.0");
 	assert_string_equal(s[0].root->disk, "/dev/vda");
-	assert_int_equal(skips, 0);
+	assert_int_equal(skips, 1);
+	assert_int_equal(last_kind, SLOT_SKIP_UNPAIRED);
+	assert_string_equal(last_skip, "rampart_9.0: no root partition has UUID 00000009-0000-4000-8000-00000000000a, "
+				       "the first 128 bits of its root hash");
 }
 
 static void empty_slot_skipped(void **state)
@@ -149,39 +209,109 @@ static void empty_slot_skipped(void **state)
 	struct slot s[SLOTS_MAX];
 
 	(void)state;
-	add_slot("/dev/vda", "rampart_1.0");
-	add_slot("/dev/vda", "_empty");
+	add_slot("/dev/vda", "rampart_1.0", 1);
+	add_slot("/dev/vda", "_empty", 0);
 	assert_int_equal(collect(s), 1);
 	assert_string_equal(s[0].label, "rampart_1.0");
+	assert_int_equal(skips, 1);
+	assert_int_equal(last_kind, SLOT_SKIP_PLACEHOLDER);
 	assert_string_equal(last_skip, "_empty: empty placeholder slot");
+}
+
+/* An update in progress: its target relabelled "_empty", the old document still names it. */
+static void placeholder_members_never_boot(void **state)
+{
+	struct slot s[SLOTS_MAX];
+
+	(void)state;
+	add_slot("/dev/vda", "rampart_1.0", 1);
+	fixture_add_slot3(&fx, "/dev/vda", "_empty", "_empty", "rampart_2.0", 2);
+	fixture_add_slot3(&fx, "/dev/vda", "rampart_3.0", "_empty", "rampart_3.0", 3);
+	assert_int_equal(collect(s), 1);
+	assert_string_equal(s[0].label, "rampart_1.0");
+	assert_int_equal(skips, 2);
+	assert_int_equal(last_kind, SLOT_SKIP_UNPAIRED);
+	assert_string_equal(last_skip, "rampart_3.0: its root-verity partition is an empty placeholder (an update in "
+				       "progress?)");
 }
 
 static void incomplete_and_ambiguous_slots_skipped(void **state)
 {
 	struct slot s[SLOTS_MAX];
+	char root[37], verity[37];
 
 	(void)state;
-	add(("/dev/vda"), ROLE_ROOT, "rampart_3.0");
-	add(("/dev/vda"), ROLE_ROOT_VERITY, "rampart_3.0"); /* no signature */
+	/* No signature: the root is reported, nothing boots. */
+	fixture_uuids(3, root, verity);
+	fixture_add(&fx, "/dev/vda", ROLE_ROOT, "rampart_3.0", root);
+	fixture_add(&fx, "/dev/vda", ROLE_ROOT_VERITY, "rampart_3.0", verity);
 	assert_int_equal(collect(s), 0);
-	assert_string_equal(last_skip, "rampart_3.0: no root-verity-sig partition");
+	assert_int_equal(last_kind, SLOT_SKIP_UNNAMED);
+	assert_string_equal(last_skip, "rampart_3.0: no root-verity-sig partition names this root partition's UUID");
 
-	add_slot("/dev/vda", "rampart_2.0");
-	add(("/dev/vda"), ROLE_ROOT, "rampart_2.0"); /* a second root with the same label */
-	add_slot("/dev/vda", "rampart_1.0");
+	/* No verity partition. */
+	reset(state);
+	fixture_uuids(4, root, verity);
+	fixture_add(&fx, "/dev/vda", ROLE_ROOT, "rampart_4.0", root);
+	fixture_add_sig(&fx, "/dev/vda", "rampart_4.0", 4);
+	assert_int_equal(collect(s), 0);
+	assert_int_equal(last_kind, SLOT_SKIP_UNPAIRED);
+	assert_string_equal(last_skip, "rampart_4.0: no root-verity partition has UUID "
+				       "00000004-0000-4000-8000-00000000000b, the last 128 bits of its root hash");
+
+	/* A second root with the slot's UUID (a copy): neither is chosen. */
+	reset(state);
+	add_slot("/dev/vda", "rampart_2.0", 2);
+	fixture_uuids(2, root, verity);
+	fixture_add(&fx, "/dev/vda", ROLE_ROOT, "rampart_2.0", root);
+	add_slot("/dev/vda", "rampart_1.0", 1);
 	assert_int_equal(collect(s), 1);
 	assert_string_equal(s[0].label, "rampart_1.0");
-	assert_int_equal(skips, 3);
+	assert_int_equal(skips, 1);
+	assert_int_equal(last_kind, SLOT_SKIP_AMBIGUOUS);
+	assert_string_equal(last_skip, "rampart_2.0: two root partitions have UUID "
+				       "00000002-0000-4000-8000-00000000000a: ambiguous");
+
+	/* Two signatures naming one root hash: neither slot. */
+	reset(state);
+	add_slot("/dev/vda", "rampart_2.0", 2);
+	fixture_add_sig(&fx, "/dev/vda", "rampart_2.0", 2);
+	assert_int_equal(collect(s), 0);
+	assert_int_equal(skips, 2);
+	assert_int_equal(last_kind, SLOT_SKIP_AMBIGUOUS);
+
+	/* Or sharing only the verity half. */
+	reset(state);
+	add_slot("/dev/vda", "rampart_2.0", 2);
+	fixture_add(&fx, "/dev/vda", ROLE_ROOT, "rampart_5.0", "00000005-0000-4000-8000-00000000000a");
+	fixture_add_sig(&fx, "/dev/vda", "rampart_5.0", 5);
+	snprintf(fx.sigs[1].verity_uuid, 37, "%s", fx.sigs[0].verity_uuid);
+	assert_int_equal(collect(s), 0);
+	assert_int_equal(last_kind, SLOT_SKIP_AMBIGUOUS);
 }
 
-static void unlabelled_not_paired(void **state)
+/* An unreadable document (the reader's caller reported it) makes no slot and no second report. */
+static void unreadable_signature_no_slot(void **state)
 {
 	struct slot s[SLOTS_MAX];
 
 	(void)state;
-	add_slot("/dev/vda", "");
+	add_slot("/dev/vda", "rampart_1.0", 1);
+	fx.sigs[0].root_uuid[0] = fx.sigs[0].verity_uuid[0] = '\0';
 	assert_int_equal(collect(s), 0);
 	assert_int_equal(skips, 1);
+	assert_int_equal(last_kind, SLOT_SKIP_UNNAMED);
+}
+
+static void unlabelled_root_pairs(void **state)
+{
+	struct slot s[SLOTS_MAX];
+
+	(void)state;
+	add_slot("/dev/vda", "", 1);
+	assert_int_equal(collect(s), 1);
+	assert_string_equal(s[0].label, "");
+	assert_int_equal(skips, 0);
 }
 
 static void bounded_output(void **state)
@@ -192,10 +322,11 @@ static void bounded_output(void **state)
 	(void)state;
 	for (int i = 0; i < 5; i++) {
 		snprintf(label, sizeof(label), "rampart_%d", i);
-		add_slot("/dev/vda", label);
+		add_slot("/dev/vda", label, (unsigned)i + 1);
 	}
-	assert_int_equal(slots_collect(parts, nparts, "/dev/vda", s, 2, on_skip, NULL), 2);
+	assert_int_equal(slots_collect(fx.parts, fx.n, "/dev/vda", fx.sigs, fx.n_sigs, s, 2, on_skip, NULL), 2);
 	assert_int_equal(skips, 3);
+	assert_int_equal(last_kind, SLOT_SKIP_TOO_MANY);
 	/* The newest are kept, whatever the order on disk. */
 	assert_string_equal(s[0].label, "rampart_4");
 	assert_string_equal(s[1].label, "rampart_3");
@@ -247,10 +378,14 @@ int main(void)
 		cmocka_unit_test_setup(newest_version_first, reset),
 		cmocka_unit_test_setup(ordered_by_version_not_name, reset),
 		cmocka_unit_test(label_version),
+		cmocka_unit_test_setup(paired_by_root_hash_not_label, reset),
+		cmocka_unit_test_setup(ties_by_partition_number, reset),
 		cmocka_unit_test_setup(other_disks_are_never_candidates, reset),
 		cmocka_unit_test_setup(empty_slot_skipped, reset),
+		cmocka_unit_test_setup(placeholder_members_never_boot, reset),
 		cmocka_unit_test_setup(incomplete_and_ambiguous_slots_skipped, reset),
-		cmocka_unit_test_setup(unlabelled_not_paired, reset),
+		cmocka_unit_test_setup(unreadable_signature_no_slot, reset),
+		cmocka_unit_test_setup(unlabelled_root_pairs, reset),
 		cmocka_unit_test_setup(bounded_output, reset),
 		cmocka_unit_test_setup(boot_disk_is_the_esp_holder, reset),
 		cmocka_unit_test_setup(gone_disk_dropped_in_order, reset),

@@ -734,6 +734,18 @@ static void uuids(void)
 		 l.root_hash_hex + 108, l.root_hash_hex + 112, l.root_hash_hex + 116);
 	assert_int_equal(rootsig_check_uuids(&l, lr, lv, &why), 0);
 
+	/* What the pairing looks for: the same UUIDs, lowercase. */
+	{
+		char pr[37], pv[37];
+
+		rootsig_partition_uuids(&s, pr, pv);
+		assert_string_equal(pr, root);
+		assert_string_equal(pv, verity);
+		rootsig_partition_uuids(&l, pr, pv);
+		assert_string_equal(pr, lr);
+		assert_string_equal(pv, lv);
+	}
+
 	rootsig_free(&s);
 	rootsig_free(&l);
 	blob_free(&doc);
