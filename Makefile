@@ -245,8 +245,17 @@ $(BUILD)/images/repart-default.img: $(BUILD)/uki/production.efi $(BUILD)/images/
 	tools/mkdisk-repart.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/root-1.0.erofs --version 1.0 \
 		--labels default --sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
 
+# Debian 12 with systemd as init (mmdebstrap; the package tree is cached), laid out like mkosi.img.
+$(BUILD)/images/systemd-root-%.erofs: tools/mkroot-systemd.sh tools/lib.sh $(wildcard tools/testos/systemd/*) \
+		os/systemd/rampart-swap.service
+	@mkdir -p $(dir $@)
+	tools/mkroot-systemd.sh $@ $*
+$(BUILD)/images/systemd-os.img: $(BUILD)/uki/production.efi $(BUILD)/images/systemd-root-1.0.erofs $(MKDISK_REPART)
+	tools/mkdisk-repart.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/systemd-root-1.0.erofs --version 1.0 \
+		--labels mkosi --image-id debian --sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
+
 IMAGES := $(addprefix $(BUILD)/images/,base.img ab.img rogue-signed.img foreign-rogue.img foreign-ours.img \
-	update-2.0.img mkosi.img repart-default.img)
+	update-2.0.img mkosi.img repart-default.img systemd-os.img)
 images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/db.crt
 	@for f in $(BUILD)/init $(BUILD)/initramfs.zst $(BUILD)/initramfs.zst.cpio $(BUILD)/uki/production.efi; do \
 		printf '%-34s %9d bytes\n' $$f $$(stat -c %s $$f); done

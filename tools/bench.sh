@@ -21,13 +21,19 @@ boot() { # DISK TPMDIR LOG
 	sed -i 's/\r$//' "$3"
 }
 
-echo "bench: $runs first boots, $runs later boots, $runs baseline boots (TCG, this takes a few minutes)" >&2
-for i in $(seq "$runs"); do
-	cp --sparse=always "$BUILD/images/base.img" "$dir/disk$i.img"
-	boot "$dir/disk$i.img" "$dir/tpm$i" "$dir/first$i.log"
-	boot "$dir/disk$i.img" "$dir/tpm$i" "$dir/later$i.log"
-	rm -f "$dir/disk$i.img"
-done
+echo "bench: $runs first and later boots of the busybox and of the systemd test OS, $runs baseline boots" \
+	"(TCG, this takes a few minutes)" >&2
+# A first boot and a later boot of IMAGE, RUNS times; logs PREFIXfirstN.log and PREFIXlaterN.log.
+boots() { # IMAGE PREFIX
+	for i in $(seq "$runs"); do
+		cp --sparse=always "$BUILD/images/$1.img" "$dir/disk$i.img"
+		boot "$dir/disk$i.img" "$dir/tpm-$2$i" "$dir/$2first$i.log"
+		boot "$dir/disk$i.img" "$dir/tpm-$2$i" "$dir/$2later$i.log"
+		rm -f "$dir/disk$i.img"
+	done
+}
+boots base ""
+boots systemd-os systemd-
 
 # Baseline: the same kernel, firmware and UKI path, an initramfs with only baseline-init.
 mkdir -p "$dir/baseline-root"
@@ -54,7 +60,8 @@ d, runs = sys.argv[1], int(sys.argv[2])
 init_size, initrd_z, initrd_raw, uki = map(int, sys.argv[3:7])
 
 def report(log):
-    text = open(log, errors="replace").read()
+    # The systemd OS reports through the kernel log: drop its timestamps.
+    text = re.sub(r"(?m)^\[ *[0-9.]+\] ", "", open(log, errors="replace").read())
     m = re.search(r"TESTOS: boot-report-begin\n(.*?)TESTOS: boot-report-end", text, re.S)
     if not m:
         sys.exit(f"bench: no boot report in {log}")
@@ -68,7 +75,7 @@ def fmt(values, unit, scale=1.0, digits=1):
     return f"{statistics.median(v):.{digits}f} {unit} (min {min(v):.{digits}f}, max {max(v):.{digits}f})"
 
 rows = []
-for kind in ("first", "later"):
+for kind in ("first", "later", "systemd-first", "systemd-later"):
     reps = [report(f"{d}/{kind}{i}.log") for i in range(1, runs + 1)]
     states = {}
     totals, to_os, to_init, peaks, child_peaks = [], [], [], [], []
@@ -83,12 +90,18 @@ for kind in ("first", "later"):
         to_os.append(up)
         peaks.append(rep.get("peak_rss_kib"))
         child_peaks.append(rep.get("children_peak_rss_kib"))
-    rows.append((f"{kind} boot", ""))
+    rows.append((f"{kind.replace('systemd-', '')} boot" + (", Debian 12 + systemd 252 OS" if kind.startswith("systemd") else ""), ""))
     for name, v in states.items():
         rows.append((f"  {name}", fmt(v, "ms", 1e-3)))
     rows.append(("  kernel start to rampart's /init", fmt(to_init, "s", 1e-6, 2)))
     rows.append(("  rampart total (setup to switch-root)", fmt(totals, "ms", 1e-3)))
-    rows.append(("  kernel start to test OS's first line", fmt(to_os, "s", 1, 2)))
+    rows.append(("  kernel start to test OS's first line" if not kind.startswith("systemd") else
+                 "  kernel start to systemd (PID 1) starting", fmt(to_os, "s", 1, 2)))
+    if kind.startswith("systemd"):
+        fin = [float(m.group(1)) if m else None for m in
+               (re.search(r"TESTOS: finished=([0-9.]+)", open(f"{d}/{kind}{i}.log", errors="replace").read())
+                for i in range(1, runs + 1))]
+        rows.append(("  kernel start to systemd's boot finished (running)", fmt(fin, "s", 1, 2)))
     rows.append(("  /init peak RSS", fmt(peaks, "KiB", 1, 0)))
     rows.append(("  largest child's peak RSS (mke2fs on a first boot)", fmt(child_peaks, "KiB", 1, 0)))
 

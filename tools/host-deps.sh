@@ -25,6 +25,8 @@ packages=(
 	libacl1 libapparmor1 libaudit1 libcap2 libcrypt1 libgcrypt20 libip4tc2
 	libkmod2 liblz4-1 liblzma5 libmount1 libpam0g libseccomp2 libselinux1
 	libssl3 libzstd1 libcryptsetup12 libfdisk1 libp11-kit0
+	# the systemd test OS's package tree (tools/mkroot-systemd.sh)
+	mmdebstrap
 	# reproducible signing time (uki/build.sh)
 	faketime
 	# SBOM validation (tools/sbom-validate.sh: the CycloneDX library from npm)

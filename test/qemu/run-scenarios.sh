@@ -11,7 +11,7 @@ set -uo pipefail
 results=$1; shift
 here=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
-TEST_CMDLINE="console=ttyS0 panic=-1 rampart.on-failure=poweroff rampart.log=info"
+TEST_CMDLINE="console=ttyS0 panic=-1 rampart.on-failure=poweroff systemd.gpt_auto=0 rampart.log=info"
 DEFAULT_STOP='TESTOS: done|rampart: (powering off|halted|rebooting|test-stop: )|Kernel panic|Access Denied'
 
 names=("$@")
