@@ -254,8 +254,12 @@ $(BUILD)/images/systemd-os.img: $(BUILD)/uki/production.efi $(BUILD)/images/syst
 	tools/mkdisk-repart.sh --out $@ $(MKDISK_ESP) --root $(BUILD)/images/systemd-root-1.0.erofs --version 1.0 \
 		--labels mkosi --image-id debian --sign-key $(KEYDIR)/image.key --sign-cert $(KEYDIR)/image.crt
 
+# systemd's own initrd (dracut 059 in a throw-away Debian 12 root; cached), for the interop scenarios.
+$(BUILD)/images/initrd-systemd-%.img: tools/mkinitrd-systemd.sh tools/lib.sh $(BUILD)/kernel.dir
+	KERNEL_DIR=$(KERNEL_DIR) tools/mkinitrd-systemd.sh $@ $*
+
 IMAGES := $(addprefix $(BUILD)/images/,base.img ab.img rogue-signed.img foreign-rogue.img foreign-ours.img \
-	update-2.0.img mkosi.img repart-default.img systemd-os.img)
+	update-2.0.img mkosi.img repart-default.img systemd-os.img initrd-systemd-254.img)
 images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/db.crt
 	@for f in $(BUILD)/init $(BUILD)/initramfs.zst $(BUILD)/initramfs.zst.cpio $(BUILD)/uki/production.efi; do \
 		printf '%-34s %9d bytes\n' $$f $$(stat -c %s $$f); done

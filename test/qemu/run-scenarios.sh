@@ -30,9 +30,9 @@ keydir_for() {
 }
 
 # Builds (once per key and command line) the UKI a scenario boots.
-uki_for() { # key cmdline -> path
-	local key=$1 cmdline=$2 tag dir
-	tag=$(printf '%s\n%s\n%s\n' "$key" "$cmdline" "$(stat -c %Y "$INITRD")" | sha256sum | cut -c1-12)
+uki_for() { # key cmdline [initrd] -> path
+	local key=$1 cmdline=$2 initrd=${3:-$INITRD} tag dir
+	tag=$(printf '%s\n%s\n%s\n%s\n' "$key" "$cmdline" "$initrd" "$(stat -c %Y "$initrd")" | sha256sum | cut -c1-12)
 	dir=$BUILD/scenarios/.uki/$tag
 	if [ ! -f "$dir/uki.efi" ]; then
 		mkdir -p "$dir"
@@ -43,7 +43,7 @@ uki_for() { # key cmdline -> path
 			kd=$(keydir_for "$key") || { echo "unknown uki_key $key" >&2; return 1; }
 			sign=(--key "$kd/db.key" --cert "$kd/db.crt")
 		fi
-		"$here/uki/build.sh" --kernel "$KERNEL_DIR"/boot/vmlinuz-* --initrd "$INITRD" \
+		"$here/uki/build.sh" --kernel "$KERNEL_DIR"/boot/vmlinuz-* --initrd "$initrd" \
 			--cmdline "$dir/cmdline" --os-release "$here/uki/os-release.in" \
 			--out "$dir/uki.efi.tmp" "${sign[@]}" >/dev/null || return 1
 		mv "$dir/uki.efi.tmp" "$dir/uki.efi"
@@ -152,6 +152,14 @@ type_on_console() { # REGEX LINGER LINE...
 use_cmdline() { # CMDLINE
 	local uki
 	uki=$(uki_for "$uki_key" "$1") || fail "cannot build a UKI for: $1"
+	tools/esp-replace.sh "$dir/disk.img" "$uki" || fail "cannot put the UKI on the ESP"
+}
+
+# Puts a UKI on the ESP whose initrd is systemd's (dracut, tools/mkinitrd-systemd.sh;
+# build/images/initrd-systemd-VERSION.img, made by make images), signed with our db key.
+use_systemd_initrd() { # VERSION CMDLINE
+	local uki
+	uki=$(uki_for db "$2" "$BUILD/images/initrd-systemd-$1.img") || fail "cannot build a UKI with systemd $1's initrd"
 	tools/esp-replace.sh "$dir/disk.img" "$uki" || fail "cannot put the UKI on the ESP"
 }
 
