@@ -21,8 +21,8 @@ boot() { # DISK TPMDIR LOG
 	sed -i 's/\r$//' "$3"
 }
 
-echo "bench: $runs first and later boots of the busybox and of the systemd test OS, $runs baseline boots" \
-	"(TCG, this takes a few minutes)" >&2
+echo "bench: $runs first and later boots of the busybox and of the systemd test OS, $runs boots with systemd's" \
+	"initrd, $runs baseline boots (TCG, this takes a few minutes)" >&2
 # A first boot and a later boot of IMAGE, RUNS times; logs PREFIXfirstN.log and PREFIXlaterN.log.
 boots() { # IMAGE PREFIX
 	for i in $(seq "$runs"); do
@@ -34,6 +34,23 @@ boots() { # IMAGE PREFIX
 }
 boots base ""
 boots systemd-os systemd-
+
+# systemd 254's initrd (dracut, tools/mkinitrd-systemd.sh) doing the same job on a disk rampart
+# provisioned: the verity root and /var from rampart's token (tools/systemd-initrd-cmdline.sh).
+# systemd logs to the kernel's log here, so its own switch-root has a kernel timestamp.
+. "$BUILD/images/base.img.env"
+for i in $(seq "$runs"); do
+	cp --sparse=always "$BUILD/images/base.img" "$dir/disk$i.img"
+	boot "$dir/disk$i.img" "$dir/tpm-sd$i" "$dir/sd-provision$i.log"
+	{ tools/systemd-initrd-cmdline.sh "$dir/disk$i.img" "$SLOT_A_ROOT_HASH"; echo "systemd.log_target=kmsg"; } |
+		paste -sd' ' >"$dir/sd.cmdline"
+	uki/build.sh --kernel "$KERNEL_DIR"/boot/vmlinuz-* --initrd "$BUILD/images/initrd-systemd-254.img" \
+		--cmdline "$dir/sd.cmdline" --os-release uki/os-release.in \
+		--key "$KEYDIR/db.key" --cert "$KEYDIR/db.crt" --out "$dir/sd.efi" >/dev/null
+	tools/esp-replace.sh "$dir/disk$i.img" "$dir/sd.efi"
+	boot "$dir/disk$i.img" "$dir/tpm-sd$i" "$dir/sd$i.log"
+	rm -f "$dir/disk$i.img"
+done
 
 # Baseline: the same kernel, firmware and UKI path, an initramfs with only baseline-init.
 mkdir -p "$dir/baseline-root"
@@ -53,11 +70,11 @@ rm -f "$dir/baseline.img"
 size() { stat -c %s "$1"; }
 /usr/bin/python3 - "$dir" "$runs" \
 	"$(size "$BUILD/init")" "$(size "$BUILD/initramfs.zst")" "$(size "$BUILD/initramfs.zst.cpio")" \
-	"$(size "$BUILD/uki/production.efi")" <<'PY'
+	"$(size "$BUILD/uki/production.efi")" "$(size "$BUILD/images/initrd-systemd-254.img")" <<'PY'
 import json, re, statistics, sys
 
 d, runs = sys.argv[1], int(sys.argv[2])
-init_size, initrd_z, initrd_raw, uki = map(int, sys.argv[3:7])
+init_size, initrd_z, initrd_raw, uki, sd_initrd = map(int, sys.argv[3:8])
 
 def report(log):
     # The systemd OS reports through the kernel log: drop its timestamps.
@@ -75,6 +92,7 @@ def fmt(values, unit, scale=1.0, digits=1):
     return f"{statistics.median(v):.{digits}f} {unit} (min {min(v):.{digits}f}, max {max(v):.{digits}f})"
 
 rows = []
+side = {}
 for kind in ("first", "later", "systemd-first", "systemd-later"):
     reps = [report(f"{d}/{kind}{i}.log") for i in range(1, runs + 1)]
     states = {}
@@ -102,8 +120,38 @@ for kind in ("first", "later", "systemd-first", "systemd-later"):
                (re.search(r"TESTOS: finished=([0-9.]+)", open(f"{d}/{kind}{i}.log", errors="replace").read())
                 for i in range(1, runs + 1))]
         rows.append(("  kernel start to systemd's boot finished (running)", fmt(fin, "s", 1, 2)))
+    if kind == "later":
+        side["phase"], side["to_os"] = [t / 1e6 for t in totals], to_os
     rows.append(("  /init peak RSS", fmt(peaks, "KiB", 1, 0)))
     rows.append(("  largest child's peak RSS (mke2fs on a first boot)", fmt(child_peaks, "KiB", 1, 0)))
+
+# systemd's initrd: its PID 1 starting to its "Switching root.", and the test OS's first line.
+sd_phase, sd_to_os = [], []
+for i in range(1, runs + 1):
+    t = open(f"{d}/sd{i}.log", errors="replace").read()
+    start = re.search(r"\[ *([0-9.]+)\] systemd\[1\]: systemd [0-9]+\S* running in system mode", t)
+    switch = re.search(r"\[ *([0-9.]+)\] systemd\[1\]: Switching root", t)
+    up = re.search(r"TESTOS: uptime=([0-9.]+)", t)
+    ok = "TESTOS: running from verified root" in t and re.search(r"Finished .*systemd-cryptsetup@var", t)
+    if not ok:
+        sys.exit(f"bench: systemd's initrd did not do the job in {d}/sd{i}.log")
+    sd_phase.append(float(switch.group(1)) - float(start.group(1)) if start and switch else None)
+    sd_to_os.append(float(up.group(1)) if up else None)
+
+def ratio(a, b):
+    a, b = [x for x in a if x is not None], [x for x in b if x is not None]
+    return f"{statistics.median(a) / statistics.median(b):.2f}x" if a and b else "n/a"
+
+rows.append(("side by side, later boot: systemd 254's initrd (dracut 059) / rampart", ""))
+rows.append(("  initrd phase, /init start to switch-root: rampart", fmt(side["phase"], "s", 1, 2)))
+rows.append(("  initrd phase, /init start to switch-root: systemd", fmt(sd_phase, "s", 1, 2)))
+rows.append(("  initrd phase, systemd/rampart", ratio(sd_phase, side["phase"])))
+rows.append(("  kernel start to test OS's first line: rampart", fmt(side["to_os"], "s", 1, 2)))
+rows.append(("  kernel start to test OS's first line: systemd", fmt(sd_to_os, "s", 1, 2)))
+rows.append(("  kernel start to test OS's first line, systemd/rampart", ratio(sd_to_os, side["to_os"])))
+rows.append(("  initramfs, compressed: rampart (zstd)", f"{initrd_z} bytes ({initrd_z / 1024:.0f} KiB)"))
+rows.append(("  initramfs, compressed: systemd (dracut, zstd)", f"{sd_initrd} bytes ({sd_initrd / 1024:.0f} KiB)"))
+rows.append(("  initramfs, systemd/rampart", f"{sd_initrd / initrd_z:.2f}x"))
 
 base = []
 for i in range(1, runs + 1):
