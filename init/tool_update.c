@@ -204,7 +204,7 @@ int tool_update(const char *root_img, const char *verity_img, const char *sig_do
 {
 	_cleanup_(rootsig_free) struct root_signature sig = { .root_hash_len = 0 };
 	_cleanup_free_ char *handover = NULL;
-	_cleanup_(slot_sigs_freep) struct slot_sig_set *sigs = NULL;
+	_cleanup_(slot_sigs_free) struct slot_sig_set sigs = { .n = 0 };
 	struct partition parts[128]; /* GPT's usual number of entries */
 	struct repart_geometry geo;
 	struct update_target t;
@@ -231,13 +231,10 @@ int tool_update(const char *root_img, const char *verity_img, const char *sig_do
 	r = repart_disk_read(disk, &geo, parts, ARRAY_SIZE(parts), &n);
 	if (r < 0)
 		return refuse(disk, "cannot read the partition table: %s; nothing written", strerror(-r));
-	sigs = calloc(1, sizeof(*sigs));
-	if (!sigs)
-		return refuse(disk, "%s; nothing written", strerror(ENOMEM));
 	/* Unreadable signatures are no slot; the choice below says what it needs. */
-	slot_sigs_read(sigs, parts, n, disk, NULL, NULL);
+	slot_sigs_read(&sigs, parts, n, disk, NULL, NULL);
 	rootsig_partition_uuids(&sig, root_uuid, verity_uuid);
-	r = update_choose_target(parts, n, sigs->sigs, sigs->n, booted, &t, &why);
+	r = update_choose_target(parts, n, sigs.sigs, sigs.n, booted, &t, &why);
 	if (r >= 0)
 		r = update_check_sizes(&t, root_size, verity_size, sig_size, &why);
 	if (r >= 0)
