@@ -282,7 +282,7 @@ qemu-test: images $(TEST_TOOLS)
 
 # Boots the shipped image under Secure Boot with a swtpm; the disk and TPM
 # state persist in $(BUILD)/run between runs (make run-reset forgets them).
-run: images
+run: $(BUILD)/images/base.img $(BUILD)/ovmf/vars.fd
 	@mkdir -p $(BUILD)/run
 	@[ -f $(BUILD)/run/disk.img ] || cp --sparse=always $(BUILD)/images/base.img $(BUILD)/run/disk.img
 	@[ -f $(BUILD)/run/vars.fd ] || cp $(BUILD)/ovmf/vars.fd $(BUILD)/run/vars.fd
