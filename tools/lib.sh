@@ -34,6 +34,18 @@ usage_from_header() {
 	exit 2
 }
 
+# as_uuid HEX32: 8-4-4-4-12, the bits as they are (a root hash's halves, DPS verity pairing).
+as_uuid() { sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/\1-\2-\3-\4-\5/' <<<"$1"; }
+# derived_uuid STRING: a version-4-shaped UUID from sha256(STRING).
+derived_uuid() {
+	printf '%s' "$1" | sha256sum | sed -E 's/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/\1-\2-4\3-8\4-\5/'
+}
+# bpo_systemd_version: the systemd version bookworm-backports has (it keeps only its newest).
+bpo_systemd_version() {
+	"$TOOLS/apt-private.sh" apt-cache madison systemd |
+		awk 'index($0, "bookworm-backports/main amd64 Packages") { print $3; exit }'
+}
+
 gpt_type() {
 	local guid
 	guid=$(sed -n "s/^#define GPT_TYPE_$1 *\"\([0-9a-f-]*\)\".*/\1/p" "$TOOLS/../lib/gpt.h")

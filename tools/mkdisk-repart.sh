@@ -102,9 +102,10 @@ Verity=signature
 VerityMatchKey=root
 CONF
 
-# The partitions, disk and verity salts derive from --seed: the same inputs make the same image.
-seed=$(printf '%s' "rampart-mkdisk-repart:$labels:$image_id:$version:$(sha256sum <"$root" | cut -c1-64)" |
-	sha256sum | sed -E 's/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/\1-\2-4\3-8\4-\5/')
+# The disk GUID and the ESP's and signature's partition UUIDs derive from --seed; the verity salt
+# does not (systemd-repart 254 picks it at random), so the root hash, and with it the root and
+# verity UUIDs, differ from one build to the next.
+seed=$(derived_uuid "rampart-mkdisk-repart:$labels:$image_id:$version:$(sha256sum <"$root" | cut -c1-64)")
 rm -f "$out.tmp"
 mkdir -p "$(dirname "$out")"
 "$tools/run" systemd-repart --empty=create --size="$size" --dry-run=no --offline=yes \
@@ -117,20 +118,15 @@ python3 - "$work/repart.json" "$out.tmp" >"$work/env" <<'PY'
 import json, sys
 parts = json.load(open(sys.argv[1]))
 by_type = {p["type"].replace("-x86-64", ""): p for p in parts}
-root, verity, sig = by_type["root"], by_type["root-verity"], by_type["root-verity-sig"]
+root, sig = by_type["root"], by_type["root-verity-sig"]
 print(f"# {sys.argv[2]} (tools/mkdisk-repart.sh, systemd-repart); shell-sourceable")
 print("SLOT_COUNT=1")
 print(f"SLOT_A_LABEL={root['label']}")
-print(f"SLOT_A_VERITY_LABEL={verity['label']}")
-print(f"SLOT_A_SIG_LABEL={sig['label']}")
 print(f"SLOT_A_ROOT_HASH={root['roothash']}")
-print(f"SLOT_A_ROOT_UUID={root['uuid']}")
-print(f"SLOT_A_VERITY_UUID_PART={verity['uuid']}")
 print(f"SLOT_A_SIG_OFFSET={sig['offset']}")
 print(f"SLOT_A_SIG_SIZE={sig['raw_size']}")
 PY
 echo "SLOT_A_VERSION=$version" >>"$work/env"
-echo "SYSTEMD_REPART='$("$tools/run" systemd-repart --version | head -1)'" >>"$work/env"
 mv "$work/repart.json" "$out.repart.json"
 mv "$work/env" "$out.env"
 mv "$out.tmp" "$out"

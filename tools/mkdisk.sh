@@ -149,12 +149,6 @@ start_time=$(date +%s.%N)
 # ---- derived identifiers -----------------------------------------------------
 
 sha256_hex() { sha256sum | cut -c1-64; }
-# as_uuid HEX32: 8-4-4-4-12, the bits as they are (verity pairing).
-as_uuid() { sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/\1-\2-\3-\4-\5/' <<<"$1"; }
-# derived_uuid STRING: a version-4-shaped UUID from sha256(STRING).
-derived_uuid() {
-	printf '%s' "$1" | sha256_hex | sed -E 's/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/\1-\2-4\3-8\4-\5/'
-}
 
 # ---- per-slot payloads: image, verity hash tree, signature document ---------
 

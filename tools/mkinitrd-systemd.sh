@@ -35,7 +35,7 @@ if [ ! -f "$cached" ]; then
 	if [ "$version" = 254 ]; then
 		sources+=("deb $mirror bookworm-backports main")
 		# systemd and what must match its version from backports (the suite's one version); the rest from bookworm.
-		bpo=$("$TOOLS/apt-private.sh" apt-cache madison systemd | awk 'index($0, "bookworm-backports/main amd64 Packages") { print $3; exit }')
+		bpo=$(bpo_systemd_version)
 		[[ $bpo == 254.* ]] || die "bookworm-backports has systemd '$bpo', not 254"
 		systemd_pkgs=$(for p in systemd systemd-sysv udev libsystemd0 libudev1 libsystemd-shared; do printf '%s=%s,' "$p" "$bpo"; done)
 		systemd_pkgs=${systemd_pkgs%,}

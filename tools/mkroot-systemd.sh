@@ -76,8 +76,7 @@ tar -C "$stage" --numeric-owner -xpf "$tree"
 # /etc and /usr are one image: nothing for ConditionNeedsUpdate= to do.
 touch "$stage/etc/.updated"
 epoch=${SOURCE_DATE_EPOCH:-0}
-uuid=$(printf 'rampart-testos-systemd-erofs:%s:%s' "$key" "$version" | sha256sum |
-	sed -E 's/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/\1-\2-4\3-8\4-\5/')
+uuid=$(derived_uuid "rampart-testos-systemd-erofs:$key:$version")
 mkfs.erofs --quiet -zlz4hc -T"$epoch" -x-1 -U "$uuid" "$out.tmp" "$stage" || die "mkfs.erofs failed"
 mv "$out.tmp" "$out"
 say "$out: systemd test OS $version, $(stat -c %s "$out") bytes (tree $(du -sm "$stage" | cut -f1) MiB), uuid $uuid"

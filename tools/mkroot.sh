@@ -47,8 +47,7 @@ if command -v file >/dev/null; then
 fi
 
 # A fixed UUID per version: two versions of the test OS differ in it too.
-uuid=${TESTOS_UUID:-$(printf 'rampart-testos-erofs:%s' "$version" | sha256sum |
-	sed -E 's/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/\1-\2-4\3-8\4-\5/')}
+uuid=${TESTOS_UUID:-$(derived_uuid "rampart-testos-erofs:$version")}
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/mkroot.XXXXXX")
 trap 'rm -rf "$stage"' EXIT

@@ -18,7 +18,7 @@ first=$(sgdisk -i "$num" "$disk" | sed -n 's/^First sector: \([0-9]*\).*/\1/p')
 luks=$(blkid -p -O $((first * 512)) -s UUID -o value "$disk") || die "no LUKS UUID on $disk's var partition"
 [ -n "$luks" ] || die "no LUKS UUID on $disk's var partition"
 echo "console=ttyS0 panic=-1 roothash=$h" \
-	"systemd.verity_root_data=PARTUUID=${h:0:8}-${h:8:4}-${h:12:4}-${h:16:4}-${h:20:12}" \
-	"systemd.verity_root_hash=PARTUUID=${h:32:8}-${h:40:4}-${h:44:4}-${h:48:4}-${h:52:12}" \
+	"systemd.verity_root_data=PARTUUID=$(as_uuid "${h:0:32}")" \
+	"systemd.verity_root_hash=PARTUUID=$(as_uuid "${h:32:32}")" \
 	"root=/dev/mapper/root rootfstype=erofs ro rd.luks.name=$luks=var" \
 	"rd.luks.options=$luks=tpm2-device=auto,headless=true"

@@ -19,8 +19,7 @@ APTP="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/apt-private.sh"
 SUITE=bookworm-backports
 PKGS="systemd libsystemd-shared"
 
-version=$("$APTP" apt-cache madison systemd | awk -v s="$SUITE/main amd64 Packages" \
-	'index($0, s) { print $3; exit }')
+version=$(bpo_systemd_version)
 [ -n "$version" ] || die "no systemd in $SUITE (private apt lists: $("$APTP" dir))"
 dir="$CACHE/systemd-tools/$version"
 if [ -f "$dir/.complete" ]; then
