@@ -259,7 +259,7 @@ $(BUILD)/images/initrd-systemd-%.img: tools/mkinitrd-systemd.sh tools/lib.sh $(B
 	KERNEL_DIR=$(KERNEL_DIR) tools/mkinitrd-systemd.sh $@ $*
 
 IMAGES := $(addprefix $(BUILD)/images/,base.img ab.img rogue-signed.img foreign-rogue.img foreign-ours.img \
-	update-2.0.img mkosi.img repart-default.img systemd-os.img initrd-systemd-254.img)
+	update-2.0.img mkosi.img repart-default.img systemd-os.img initrd-systemd-252.img initrd-systemd-254.img)
 images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/db.crt
 	@for f in $(BUILD)/init $(BUILD)/initramfs.zst $(BUILD)/initramfs.zst.cpio $(BUILD)/uki/production.efi; do \
 		printf '%-34s %9d bytes\n' $$f $$(stat -c %s $$f); done

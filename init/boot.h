@@ -61,15 +61,20 @@ struct volume {
 	const struct partition *part;
 	int pending;            /* created by repart, never held data: may be formatted */
 	uint8_t identity[VOLUME_IDENTITY_SIZE]; /* of the volume opened (lib/luks.h) */
+	/* What opens it: its own token's (an existing volume) or this boot's new secret (a pending one). */
+	struct tpm2_sealed sealed;   /* the token's sealed object, existing volumes */
+	int token, keyslot;          /* the token used and the keyslot it names */
+	uint8_t secret[TPM2_SECRET_MAX]; /* wiped at lock */
+	size_t secret_len;           /* 0: none in hand */
+	const char *sealed_under;    /* tpm2_parent_name() of its secret's parent, for the report */
 	const char *outcome;    /* "opened", "formatted", ... for the report */
 };
 
 struct storage {
 	struct volume vols[2];
 	struct tpm2 *tpm;
-	struct tpm2_sealed sealed;
-	uint8_t secret[32];     /* the volume secret; wiped at lock */
-	int have_secret;
+	struct tpm2_sealed sealed; /* the new secret's, for new volumes' tokens */
+	int have_secret;        /* every volume has its secret in hand (struct volume) */
 	const char *tpm_outcome;
 	char created[8][GPT_LABEL_MAX + 16]; /* partitions added on this boot */
 	size_t n_created;

@@ -30,6 +30,23 @@ void boot_tpm_release(struct boot *b)
 	tpm2_close(b->storage.tpm);
 	b->storage.tpm = NULL;
 	tpm2_sealed_free(&b->storage.sealed);
+	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++)
+		tpm2_sealed_free(&b->storage.vols[i].sealed);
+}
+
+/* Every sealed object this boot used: the new secret's and each token's, each once. */
+static const struct tpm2_sealed *sealed_used(const struct boot *b, size_t i)
+{
+	const struct tpm2_sealed *all[1 + ARRAY_SIZE(b->storage.vols)] = { &b->storage.sealed };
+
+	for (size_t k = 0; k < ARRAY_SIZE(b->storage.vols); k++)
+		all[1 + k] = &b->storage.vols[k].sealed;
+	if (i >= ARRAY_SIZE(all) || !all[i]->blob)
+		return NULL;
+	for (size_t k = 0; k < i; k++)
+		if (all[k]->blob && tpm2_sealed_same(all[k], all[i]))
+			return NULL;
+	return all[i];
 }
 
 const char *boot_record_name(void)
@@ -91,14 +108,17 @@ static void measurement_log(const uint8_t digest[32], const char *what)
 
 int pcr7_lock(struct boot *b)
 {
-	uint8_t before[32], after[32], expected[32], event[32], probe[32];
+	uint8_t before[32], after[32], expected[32], event[32], probe[TPM2_SECRET_MAX];
 	uint8_t buf[64];
 	size_t len = sizeof(probe);
 	struct reason why = { "" };
 	int r;
 
-	/* Nothing after this point needs the secret. */
-	explicit_wipe(b->storage.secret, sizeof(b->storage.secret));
+	/* Nothing after this point needs the secrets. */
+	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
+		explicit_wipe(b->storage.vols[i].secret, sizeof(b->storage.vols[i].secret));
+		b->storage.vols[i].secret_len = 0;
+	}
 	b->storage.have_secret = 0;
 	if (b->storage.pcr7_extended)
 		return 0;
@@ -125,11 +145,16 @@ int pcr7_lock(struct boot *b)
 	if (memcmp(expected, after, 32) != 0)
 		return log_errno(LOG_ERR, EIO, "PCR %d did not change as extended", SEAL_PCR);
 
-	if (b->storage.sealed.blob) {
-		r = tpm2_unseal(b->storage.tpm, &b->storage.sealed, probe, &len, &why);
+	for (size_t i = 0; i <= ARRAY_SIZE(b->storage.vols); i++) {
+		const struct tpm2_sealed *s = sealed_used(b, i);
+
+		if (!s)
+			continue;
+		len = sizeof(probe);
+		r = tpm2_unseal(b->storage.tpm, s, probe, &len, &why);
 		explicit_wipe(probe, sizeof(probe));
 		if (r != -EPERM)
-			return log_errno(LOG_ERR, EPERM, "the secret can still be unsealed after extending PCR %d (%s)",
+			return log_errno(LOG_ERR, EPERM, "a secret can still be unsealed after extending PCR %d (%s)",
 					 SEAL_PCR, r == 0 ? "unsealed" : reason_or(&why, "unexpected error"));
 	}
 	b->storage.pcr7_extended = 1;

@@ -96,7 +96,7 @@ static const struct {
 	[REFUSE_STORAGE_NOT_LUKS] = { "storage-not-luks",
 		"/var's LUKS2 header is damaged or absent; restore it from a header backup; rampart never reformats it" },
 	[REFUSE_STORAGE_NO_TOKEN] = { "storage-no-token",
-		"/var has no TPM token; enrol one (systemd-cryptenroll --tpm2-pcrs=7)" },
+		"/var has no TPM token; enrol one sealed to the pre-lock PCR 7 (README, \"Enrolling with systemd-cryptenroll\")" },
 	[REFUSE_STORAGE_TOKEN] = { "storage-token",
 		"the TPM token in /var's LUKS2 header is malformed; re-enrol it" },
 	[REFUSE_STORAGE_FORMAT] = { "storage-format",

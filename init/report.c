@@ -85,6 +85,8 @@ static json_object *report_storage(const struct boot *b)
 		json_object_object_add(o, "name", json_str(v->name));
 		json_object_object_add(o, "device", json_str(v->part ? v->part->devnode : NULL));
 		json_object_object_add(o, "outcome", json_str(v->outcome ? v->outcome : "not opened"));
+		if (v->sealed_under)
+			json_object_object_add(o, "sealed_under", json_str(v->sealed_under));
 		json_object_array_add(vols, o);
 	}
 	json_object_object_add(st, "volumes", vols);

@@ -141,15 +141,94 @@ static void find_volumes(struct boot *b)
 	}
 }
 
-/* Unseals the secret from the token of an existing volume. */
-static int unseal_from(struct boot *b, const struct volume *v)
+/* Says why no token of @v gave its secret; @token is the token slot the reason is about. */
+static int refuse_unseal(struct boot *b, const struct volume *v, int token, int r, const struct reason *why)
 {
-	_cleanup_free_ char *json = NULL;
-	struct reason why = { "" };
-	size_t len = sizeof(b->storage.secret);
-	int keyslot, r;
+	const char *dev = v->part->devnode;
 
-	r = luks_read_token(v->part->devnode, TPM2_TOKEN_TYPE, &json);
+	if (r == -EPERM)
+		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, dev, 0,
+				   "the TPM refuses to unseal token %d: PCR 7 differs from when the secret was sealed "
+				   "(Secure Boot keys or policy changed); %s left untouched", token, vol_path(v));
+	if (r == -ENOKEY)
+		return boot_refuse(b, REFUSE_TPM_SRK_MISMATCH, dev, 0,
+				   "token %d of %s: %s", token, vol_path(v), reason_or(why, "not sealed by this TPM"));
+	if (r == -ENOLCK)
+		return boot_refuse(b, REFUSE_TPM_LOCKOUT, TPM2_DEVICE_PATH, 0, "the TPM is in dictionary-attack lockout");
+	if (r == -ERANGE)
+		return boot_refuse(b, REFUSE_TPM_UNSEAL, dev, 0, "token %d's secret has the wrong size", token);
+	return boot_refuse(b, REFUSE_TPM_UNSEAL, TPM2_DEVICE_PATH, r, "cannot unseal token %d of %s: %s", token,
+			   vol_path(v), reason_or(why, "TPM error"));
+}
+
+/*
+ * The secret of @v from one sealed object: taken from a volume unsealed
+ * earlier in this boot whose token holds the same object (the TPM would
+ * answer the same; returns 1), else unsealed (returns 0).
+ */
+static int unseal_one(struct boot *b, struct volume *v, const struct tpm2_sealed *s, struct reason *why)
+{
+	int r;
+
+	for (struct volume *u = b->storage.vols; u < v; u++)
+		if (u->secret_len && tpm2_sealed_same(&u->sealed, s)) {
+			memcpy(v->secret, u->secret, u->secret_len);
+			v->secret_len = u->secret_len;
+			return 1;
+		}
+	v->secret_len = sizeof(v->secret);
+	r = tpm2_unseal(b->storage.tpm, s, v->secret, &v->secret_len, why);
+	if (r == 0 && v->secret_len < 16) /* systemd seals 32 bytes, rampart too */
+		r = reason_set(why, -ERANGE, "secret too short");
+	if (r < 0) {
+		explicit_wipe(v->secret, sizeof(v->secret));
+		v->secret_len = 0;
+	}
+	return r;
+}
+
+/* Which failure says most about why nothing unsealed: lockout, then PCRs, then the key, then the rest. */
+static int failure_rank(int r)
+{
+	return r == -ENOLCK ? 4 : r == -EPERM ? 3 : r == -ENOKEY ? 2 : 1;
+}
+
+/*
+ * Why a parsed token is not tried: not bound to PCR 7 (the lock could not
+ * close it), or a legacy one on a volume that has an SRK-model token.
+ * Failures on the SRK path can be forged by someone between us and the
+ * TPM, so falling back from an SRK token to a legacy one would hand such
+ * an interposer the weaker model on request.
+ */
+static const char *not_tried(const struct tpm2_sealed *s, bool volume_has_srk_token)
+{
+	if (!(s->pcr_mask & (1u << SEAL_PCR)))
+		return "not sealed to PCR 7, which the lock extends";
+	if (s->parent != TPM2_PARENT_SRK && volume_has_srk_token)
+		return "a legacy token, and the volume has an SRK-model token";
+	return NULL;
+}
+
+/*
+ * An existing volume's secret, from the first of its systemd-tpm2 tokens
+ * that unseals, in token slot order.  Legacy-model tokens count only on a
+ * volume without a well-formed SRK-model one (README, "Token
+ * compatibility").  Malformed tokens and tokens not bound to PCR 7 are
+ * passed over; when none is left, the first one's fault is the refusal.
+ * Of failed unseals the most telling is reported (failure_rank());
+ * dictionary-attack lockout ends the search.
+ */
+static int unseal_volume(struct boot *b, struct volume *v)
+{
+	struct luks_token tokens[LUKS_TOKENS_MAX];
+	struct tpm2_sealed sealed[LUKS_TOKENS_MAX];
+	int keyslot[LUKS_TOKENS_MAX];
+	struct reason why = { "" }, skip_why = { "" }, fail_why = { "" };
+	size_t n = 0, n_parsed = 0;
+	int r, fail_r = 0, fail_token = -1, skip_token = -1, reused = 0;
+	bool has_srk = false;
+
+	r = luks_read_tokens(v->part->devnode, TPM2_TOKEN_TYPE, tokens, ARRAY_SIZE(tokens), &n);
 	if (r == -EMEDIUMTYPE)
 		return boot_refuse(b, REFUSE_STORAGE_NOT_LUKS, v->part->devnode, 0,
 				   "%s is not a LUKS2 volume (or its header is damaged); it is never reformatted",
@@ -158,36 +237,73 @@ static int unseal_from(struct boot *b, const struct volume *v)
 		return boot_refuse(b, REFUSE_STORAGE_NO_TOKEN, v->part->devnode, 0,
 				   "%s has no %s token; no passphrase fallback exists", vol_path(v), TPM2_TOKEN_TYPE);
 	if (r < 0)
-		return boot_refuse(b, REFUSE_STORAGE_TOKEN, v->part->devnode, r, "cannot read the LUKS2 token");
-	r = tpm2_token_parse(json, &b->storage.sealed, &keyslot, &why);
-	if (r < 0)
-		return boot_refuse(b, REFUSE_STORAGE_TOKEN, v->part->devnode, 0, "malformed %s token: %s", TPM2_TOKEN_TYPE,
-				   why.text);
+		return boot_refuse(b, REFUSE_STORAGE_TOKEN, v->part->devnode, r, "cannot read the LUKS2 tokens");
+	for (size_t i = 0; i < n; i++) {
+		r = tpm2_token_parse(tokens[i].json, &sealed[n_parsed], &keyslot[n_parsed], &why);
+		if (r < 0) {
+			if (skip_token < 0) {
+				skip_token = tokens[i].id;
+				skip_why = why;
+			}
+			log_debug("unseal: %s: token %d passed over: %s", v->part->devnode, tokens[i].id, why.text);
+			continue;
+		}
+		has_srk |= sealed[n_parsed].parent == TPM2_PARENT_SRK && (sealed[n_parsed].pcr_mask & (1u << SEAL_PCR));
+		tokens[n_parsed++].id = tokens[i].id;
+	}
+	luks_tokens_free(tokens, n);
 
-	r = tpm2_unseal(b->storage.tpm, &b->storage.sealed, b->storage.secret, &len, &why);
-	if (r == -EPERM)
-		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, v->part->devnode, 0,
-				   "the TPM refuses to unseal: PCR 7 differs from when the secret was sealed "
-				   "(Secure Boot keys or policy changed); %s left untouched", vol_path(v));
-	if (r == -ENOKEY)
-		return boot_refuse(b, REFUSE_TPM_SRK_MISMATCH, v->part->devnode, 0,
-				   "the TPM's storage root key is not the one %s was sealed under "
-				   "(TPM cleared, or a volume from another machine)", vol_path(v));
-	if (r == -ENOLCK)
-		return boot_refuse(b, REFUSE_TPM_LOCKOUT, TPM2_DEVICE_PATH, 0, "the TPM is in dictionary-attack lockout");
-	if (r < 0)
-		return boot_refuse(b, REFUSE_TPM_UNSEAL, TPM2_DEVICE_PATH, r, "cannot unseal: %s",
-				   reason_or(&why, "TPM error"));
-	if (len != sizeof(b->storage.secret))
-		return boot_refuse(b, REFUSE_TPM_UNSEAL, v->part->devnode, 0, "the unsealed secret has the wrong size");
-	b->storage.have_secret = 1;
-	b->storage.tpm_outcome = "unsealed";
+	for (size_t i = 0; i < n_parsed && !v->secret_len && fail_r != -ENOLCK; i++) {
+		const char *skip = not_tried(&sealed[i], has_srk);
+
+		if (skip) {
+			if (skip_token < 0) {
+				skip_token = tokens[i].id;
+				reason_set(&skip_why, -EBADMSG, "%s", skip);
+			}
+			log_debug("unseal: %s: token %d not tried: %s", v->part->devnode, tokens[i].id, skip);
+			continue;
+		}
+		why = (struct reason){ "" };
+		r = unseal_one(b, v, &sealed[i], &why);
+		if (r < 0) {
+			log_debug("unseal: %s: token %d: %s", v->part->devnode, tokens[i].id, why.text);
+			if (failure_rank(r) > failure_rank(fail_r) || fail_token < 0) {
+				fail_r = r;
+				fail_token = tokens[i].id;
+				fail_why = why;
+			}
+			continue;
+		}
+		reused = r;
+		v->sealed = sealed[i];
+		memset(&sealed[i], 0, sizeof(sealed[i]));
+		v->keyslot = keyslot[i];
+		v->token = tokens[i].id;
+	}
+	for (size_t i = 0; i < n_parsed; i++)
+		tpm2_sealed_free(&sealed[i]);
+	if (!v->secret_len && fail_token < 0)
+		return boot_refuse(b, REFUSE_STORAGE_TOKEN, v->part->devnode, 0, "no usable %s token: token %d: %s",
+				   TPM2_TOKEN_TYPE, skip_token, skip_why.text);
+	if (!v->secret_len)
+		return refuse_unseal(b, v, fail_token, fail_r, &fail_why);
+	v->sealed_under = tpm2_parent_name(v->sealed.parent);
+	log_info("unseal: %s: secret %s token %d of %s (%s)", vol_path(v),
+		 reused ? "is that of the same sealed object in" : "unsealed from", v->token, v->part->devnode,
+		 v->sealed_under);
+	if (v->sealed.parent != TPM2_PARENT_SRK)
+		log_notice("unseal: %s: token %d was sealed by older systemd under its %s: sessions are salted to a "
+			   "key the TPM names unauthenticated (README, \"Token compatibility\")",
+			   vol_path(v), v->token, v->sealed_under);
 	return 0;
 }
 
 int state_unseal(void *ctx)
 {
 	struct boot *b = ctx;
+	uint8_t secret[32];
+	size_t n_pending = 0;
 	int r;
 
 	if (b->storage.pcr7_extended || b->storage.shell_ran)
@@ -218,33 +334,50 @@ int state_unseal(void *ctx)
 		if (!v->part)
 			return boot_refuse(b, REFUSE_STORAGE_MISSING, b->boot_disk, 0, "no %s partition on the boot disk",
 					   gpt_role_name(v->role));
-		if (!v->pending && !b->storage.have_secret) {
-			r = unseal_from(b, v);
-			if (r != 0)
-				return r;
-			log_info("unseal: volume secret unsealed from the token of %s", v->part->devnode);
+		if (v->pending) {
+			n_pending++;
+			continue;
 		}
+		r = unseal_volume(b, v);
+		if (r != 0)
+			return r;
 	}
-	if (b->storage.have_secret)
+	if (!n_pending) {
+		b->storage.tpm_outcome = "unsealed";
+		b->storage.have_secret = 1;
 		return ST_OPEN_STORAGE;
+	}
 
 	/*
-	 * First boot: every volume is new.  The secret comes from the kernel's
-	 * pool, not straight from TPM2_GetRandom, whose answer crosses the
-	 * TPM bus in clear.
+	 * New volumes (all of them on the first boot) share one new secret,
+	 * sealed now.  It comes from the kernel's pool, not straight from
+	 * TPM2_GetRandom, whose answer crosses the TPM bus in clear.
 	 */
-	if (getrandom(b->storage.secret, sizeof(b->storage.secret), 0) != (ssize_t)sizeof(b->storage.secret))
+	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
 		return boot_refuse(b, REFUSE_TPM_RANDOM, "/dev/urandom", errno, "cannot get a volume secret");
-	b->storage.have_secret = 1;
-	r = tpm2_seal(b->storage.tpm, b->storage.secret, sizeof(b->storage.secret), 1u << SEAL_PCR, &b->storage.sealed);
+	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
+		struct volume *v = &b->storage.vols[i];
+
+		if (v->pending) {
+			memcpy(v->secret, secret, sizeof(secret));
+			v->secret_len = sizeof(secret);
+		}
+	}
+	r = tpm2_seal(b->storage.tpm, secret, sizeof(secret), 1u << SEAL_PCR, &b->storage.sealed);
+	explicit_wipe(secret, sizeof(secret));
 	if (r == -EKEYREJECTED)
 		return boot_refuse(b, REFUSE_TPM_SRK_UNTRUSTED, TPM2_DEVICE_PATH, 0,
 				   "the key at the SRK handle 0x%08x is not the one the standard SRK template "
 				   "yields on this TPM; nothing sealed under it", TPM2_SRK_HANDLE);
 	if (r < 0)
 		return boot_refuse(b, REFUSE_TPM_SEAL, TPM2_DEVICE_PATH, r, "cannot seal the volume secret to PCR %d", SEAL_PCR);
-	b->storage.tpm_outcome = "sealed a new secret";
-	log_notice("unseal: first boot: new volume secret sealed to PCR %d", SEAL_PCR);
+	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++)
+		if (b->storage.vols[i].pending)
+			b->storage.vols[i].sealed_under = tpm2_parent_name(TPM2_PARENT_SRK);
+	b->storage.have_secret = 1;
+	b->storage.tpm_outcome = n_pending == ARRAY_SIZE(b->storage.vols) ? "sealed a new secret"
+									  : "unsealed, and sealed a new secret";
+	log_notice("unseal: new volume secret sealed to PCR %d for %zu new volume(s)", SEAL_PCR, n_pending);
 	return ST_OPEN_STORAGE;
 }
 
@@ -297,12 +430,29 @@ static int open_volume(struct boot *b, struct volume *v, const char *pass, size_
 	snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", v->name);
 	if (v->pending)
 		return format_volume(b, v, pass, pass_len, mapper);
-	r = luks_open(v->part->devnode, v->name, LUKS_ANY_KEYSLOT, pass, pass_len, v->identity);
+	/* The keyslot its token names, as systemd-cryptsetup does: no trying every keyslot's KDF. */
+	r = luks_open(v->part->devnode, v->name, v->keyslot, pass, pass_len, v->identity);
 	if (r < 0)
 		return boot_refuse(b, REFUSE_STORAGE_OPEN, v->part->devnode, r,
-				   "the unsealed secret does not open %s; it is never reformatted", vol_path(v));
+				   "the secret of token %d does not open keyslot %d of %s; it is never reformatted",
+				   v->token, v->keyslot, vol_path(v));
 	v->outcome = "opened";
 	return 0;
+}
+
+/* The LUKS passphrase is the base64 of the secret, as systemd-cryptenroll makes it. */
+static int open_with_secret(struct boot *b, struct volume *v)
+{
+	unsigned char pass[2 * TPM2_SECRET_MAX];
+	size_t pass_len = 0;
+	int r;
+
+	if (!v->secret_len ||
+	    mbedtls_base64_encode(pass, sizeof(pass), &pass_len, v->secret, v->secret_len) != 0)
+		return boot_refuse(b, REFUSE_INTERNAL, vol_path(v), 0, "no secret to encode");
+	r = open_volume(b, v, (const char *)pass, pass_len);
+	explicit_wipe(pass, sizeof(pass));
+	return r;
 }
 
 /*
@@ -466,23 +616,18 @@ static int open_swap(struct boot *b)
 int state_open_storage(void *ctx)
 {
 	struct boot *b = ctx;
-	unsigned char pass[64];
-	size_t pass_len = 0, n_pending = 0;
+	size_t n_pending = 0;
 	int r = 0;
 
 	if (!b->storage.have_secret || b->storage.pcr7_extended)
 		return boot_refuse(b, REFUSE_LOCKED, "volume secret", 0,
 				   "no volume secret in hand (PCR 7 was extended before storage was opened)");
-	/* The LUKS passphrase is the base64 of the secret, as systemd-cryptenroll makes it. */
-	if (mbedtls_base64_encode(pass, sizeof(pass), &pass_len, b->storage.secret, sizeof(b->storage.secret)) != 0)
-		return boot_refuse(b, REFUSE_INTERNAL, "volume secret", 0, "cannot encode");
 	if (mkdir(RAMPART_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		r = boot_refuse(b, REFUSE_STORAGE_MOUNT, RAMPART_RUN_DIR, errno, "cannot create");
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(b->storage.vols); i++) {
-		r = open_volume(b, &b->storage.vols[i], (const char *)pass, pass_len);
+		r = open_with_secret(b, &b->storage.vols[i]);
 		n_pending += b->storage.vols[i].pending;
 	}
-	explicit_wipe(pass, sizeof(pass));
 	/* Nothing is mounted before every volume is known to be this machine's, in its role. */
 	if (r == 0 && n_pending < ARRAY_SIZE(b->storage.vols))
 		r = check_volumes(b);

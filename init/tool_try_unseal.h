@@ -4,9 +4,10 @@
 
 /*
  * "rampart try-unseal DEV", for a running OS: tries to unseal the secret of
- * DEV's systemd-tpm2 token.  After rampart's lock this must fail; the
- * secret itself is never printed.  Exit status: 0 refused (locked), 1
- * unsealed (NOT locked), 2 not attempted.
+ * each systemd-tpm2 token on DEV (SRK and legacy models), one line each.
+ * After rampart's lock every one must fail; no secret is ever printed.
+ * Exit status: 0 all refused (locked), 1 one unsealed (NOT locked), 2 not
+ * attempted (no token, none well-formed, no TPM).
  */
 int tool_try_unseal(const char *dev);
 

@@ -86,26 +86,52 @@ int luks_add_token(const char *dev, const char *json, int keyslot)
 	return token;
 }
 
-int luks_read_token(const char *dev, const char *type, char **json)
+int luks_read_tokens(const char *dev, const char *type, struct luks_token *out, size_t max, size_t *n)
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
 	int r;
 
+	*n = 0;
 	r = load_luks2(&cd, dev);
 	if (r < 0)
 		return r;
-	for (int token = 0; token < 32; token++) {
+	for (int token = 0; token < LUKS_TOKENS_MAX && *n < max; token++) {
 		const char *t = NULL, *j = NULL;
 
 		if (crypt_token_status(cd, token, &t) == CRYPT_TOKEN_INACTIVE || !t || strcmp(t, type) != 0)
 			continue;
 		r = crypt_token_json_get(cd, token, &j);
-		if (r < 0)
+		if (r < 0) {
+			luks_tokens_free(out, *n);
 			return log_debug_errno(r, "%s: cannot read token %d", dev, token);
-		*json = strdup(j);
-		return *json ? 0 : -ENOMEM;
+		}
+		out[*n].id = token;
+		out[*n].json = strdup(j);
+		if (!out[*n].json) {
+			luks_tokens_free(out, *n);
+			return -ENOMEM;
+		}
+		(*n)++;
 	}
-	return -ENOENT;
+	return *n ? 0 : -ENOENT;
+}
+
+void luks_tokens_free(struct luks_token *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(t[i].json);
+		t[i].json = NULL;
+	}
+}
+
+int luks_read_token(const char *dev, const char *type, char **json)
+{
+	struct luks_token t;
+	size_t n;
+	int r = luks_read_tokens(dev, type, &t, 1, &n);
+
+	*json = r < 0 ? NULL : t.json;
+	return r;
 }
 
 /* What tells volumes apart, and nothing about the key: H(domain || volume key). */

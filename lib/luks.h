@@ -23,11 +23,23 @@ int luks_format(const char *dev, const char *label, const char *pass, size_t pas
 /* Stores @json as a new token assigned to @keyslot. */
 int luks_add_token(const char *dev, const char *json, int keyslot);
 
+#define LUKS_TOKENS_MAX 32 /* LUKS2 has 32 token slots */
+
+struct luks_token {
+	int id;     /* its token slot */
+	char *json; /* malloc'ed */
+};
+
 /*
- * Finds the first token of @type on @dev and returns its JSON (malloc'ed).
+ * Reads the tokens of @type on @dev, at most @max, in token slot order,
+ * into @out; *@n says how many (free them with luks_tokens_free()).
  * -EMEDIUMTYPE: not a LUKS2 volume (or its header does not load);
  * -ENOENT: no such token.
  */
+int luks_read_tokens(const char *dev, const char *type, struct luks_token *out, size_t max, size_t *n);
+void luks_tokens_free(struct luks_token *t, size_t n);
+
+/* The first token of @type on @dev, as luks_read_tokens() reads it; *@json is malloc'ed. */
 int luks_read_token(const char *dev, const char *type, char **json);
 
 #define LUKS_ANY_KEYSLOT (-1)

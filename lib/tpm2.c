@@ -680,23 +680,37 @@ int tpm2_mix_into_kernel_rng(struct tpm2 *t, size_t bytes)
  * from stays in @sc until the end of the operation, to be flushed there
  * on every path.
  */
-/* Makes the SRK from its template as a transient key (flushed with @sc). */
-static int srk_from_template(struct scope *sc, ESYS_TR *primary)
+/*
+ * Makes the owner hierarchy's primary key for @tmpl as a transient key
+ * (flushed with @sc).  Returns the tpm2-tss code; the caller says what
+ * failed.
+ */
+static TSS2_RC primary_from_template(struct scope *sc, const TPM2B_PUBLIC *tmpl, ESYS_TR *primary)
 {
 	static const TPM2B_SENSITIVE_CREATE empty_sensitive;
 	static const TPM2B_DATA no_outside_info;
 	static const TPML_PCR_SELECTION no_creation_pcrs;
 	struct tpm2 *t = sc->t;
+	TSS2_RC rc;
+
+	rc = ESYS(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+					&empty_sensitive, tmpl, &no_outside_info, &no_creation_pcrs, primary, NULL,
+					NULL, NULL, NULL));
+	if (rc == TSS2_RC_SUCCESS)
+		scope_flush(sc, *primary);
+	return rc;
+}
+
+/* Makes the SRK from its template as a transient key (flushed with @sc). */
+static int srk_from_template(struct scope *sc, ESYS_TR *primary)
+{
 	TPM2B_PUBLIC srk_template;
 	TSS2_RC rc;
 
 	tpm2_srk_template(&srk_template);
-	rc = ESYS(t, Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-					&empty_sensitive, &srk_template, &no_outside_info, &no_creation_pcrs,
-					primary, NULL, NULL, NULL, NULL));
+	rc = primary_from_template(sc, &srk_template, primary);
 	if (rc != TSS2_RC_SUCCESS)
 		return tss_error(rc, "cannot make the SRK (owner hierarchy with a password?)");
-	scope_flush(sc, *primary);
 	return 0;
 }
 
@@ -946,6 +960,18 @@ static int unseal_failed(struct scope *sc, const struct tpm2_sealed *s, TSS2_RC 
 
 	/* Transient handles go first: a broken context is remade here. */
 	scope_end(sc);
+	if (s->parent != TPM2_PARENT_SRK) {
+		/* No key to compare with: a primary made again from a template is whatever this TPM makes. */
+		if (loading && tpm_parameter_error(rc)) {
+			log_debug("TPM: %s: %s (0x%x) under the %s", step, Tss2_RC_Decode(rc), rc,
+				  tpm2_parent_name(s->parent));
+			return reason_set(why, -ENOKEY, "sealed object does not load under this TPM's %s "
+					  "(TPM cleared, another machine's token, or a damaged blob)",
+					  tpm2_parent_name(s->parent));
+		}
+		tss_error(rc, "%s", step);
+		return reason_set(why, -EREMOTEIO, "TPM error");
+	}
 	m = srk_matches(t, s);
 	if (m == 0) {
 		log_debug("TPM: %s: %s (0x%x); the key at 0x%08x is not the SRK the secret was sealed under",
@@ -973,15 +999,14 @@ static __attribute__((noinline)) int unseal(struct tpm2 *t, const struct tpm2_se
 	TPM2B_PRIVATE private = { 0 };
 	TPM2B_PUBLIC public = { 0 };
 	TPML_PCR_SELECTION sel;
-	ESYS_TR srk_tr = ESYS_TR_NONE, object = ESYS_TR_NONE;
-	TPM2_HANDLE srk_handle;
+	ESYS_TR parent = ESYS_TR_NONE, object = ESYS_TR_NONE;
 	uint64_t start = now_usec();
 	char pcrs[80];
 	TSS2_RC rc;
 	int r;
 
-	if (!t || !s || !s->blob || !s->blob_len || !s->srk || !s->srk_len || !valid_pcr_mask(s->pcr_mask) ||
-	    !secret || !len)
+	if (!t || !s || !s->blob || !s->blob_len || (s->parent == TPM2_PARENT_SRK && (!s->srk || !s->srk_len)) ||
+	    !valid_pcr_mask(s->pcr_mask) || !secret || !len)
 		return reason_set(why, -EINVAL, "invalid arguments");
 	r = tpm2_sealed_parse(s, &private, &public, why);
 	if (r < 0)
@@ -991,16 +1016,35 @@ static __attribute__((noinline)) int unseal(struct tpm2 *t, const struct tpm2_se
 		return reason_set(why, r, "TPM context unusable");
 	pcr_list(s->pcr_mask, pcrs, sizeof(pcrs));
 
-	/* The SRK as it was at sealing time: its public key salts the sessions below. */
-	rc = Esys_TR_Deserialize(t->esys, s->srk, s->srk_len, &srk_tr);
-	if (rc != TSS2_RC_SUCCESS)
-		return reason_set(why, -EBADMSG, "SRK is not a serialized TPM object");
-	scope_close(&sc, srk_tr);
-	rc = Esys_TR_GetTpmHandle(t->esys, srk_tr, &srk_handle);
-	if (rc != TSS2_RC_SUCCESS || srk_handle >> TPM2_HR_SHIFT != TPM2_HT_PERSISTENT)
-		return reason_set(why, -EBADMSG, "SRK is not a persistent key");
+	if (s->parent == TPM2_PARENT_SRK) {
+		TPM2_HANDLE srk_handle;
 
-	rc = ESYS(t, Esys_Load(t->esys, srk_tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &private, &public,
+		/* The SRK as it was at sealing time: its public key salts the sessions below. */
+		rc = Esys_TR_Deserialize(t->esys, s->srk, s->srk_len, &parent);
+		if (rc != TSS2_RC_SUCCESS)
+			return reason_set(why, -EBADMSG, "SRK is not a serialized TPM object");
+		scope_close(&sc, parent);
+		rc = Esys_TR_GetTpmHandle(t->esys, parent, &srk_handle);
+		if (rc != TSS2_RC_SUCCESS || srk_handle >> TPM2_HR_SHIFT != TPM2_HT_PERSISTENT)
+			return reason_set(why, -EBADMSG, "SRK is not a persistent key");
+	} else {
+		TPM2B_PUBLIC tmpl;
+
+		/*
+		 * Older systemd's model: the primary is made again and the
+		 * sessions are salted to the public key the TPM answers with,
+		 * which nothing on our side can check (README, "Token
+		 * compatibility").
+		 */
+		r = tpm2_legacy_primary_template(s->parent, &tmpl);
+		if (r < 0)
+			return reason_set(why, r, "unknown parent key");
+		rc = primary_from_template(&sc, &tmpl, &parent);
+		if (rc != TSS2_RC_SUCCESS)
+			return unseal_failed(&sc, s, rc, false, "cannot make the legacy primary key", why);
+	}
+
+	rc = ESYS(t, Esys_Load(t->esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &private, &public,
 			       &object));
 	if (rc != TSS2_RC_SUCCESS)
 		return unseal_failed(&sc, s, rc, true, "cannot load the sealed object", why);
@@ -1012,10 +1056,10 @@ static __attribute__((noinline)) int unseal(struct tpm2 *t, const struct tpm2_se
 		ESYS_TR session = ESYS_TR_NONE;
 
 		/* ENCRYPT: the secret comes back encrypted with the session key. */
-		rc = session_start(&sc, srk_tr, TPM2_SE_POLICY, TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
+		rc = session_start(&sc, parent, TPM2_SE_POLICY, TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
 				   &session);
 		if (rc != TSS2_RC_SUCCESS)
-			return unseal_failed(&sc, s, rc, false, "cannot start a policy session salted to the SRK",
+			return unseal_failed(&sc, s, rc, false, "cannot start a policy session salted to the parent key",
 					     why);
 		rc = ESYS(t, Esys_PolicyPCR(t->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 					    &(const TPM2B_DIGEST){ 0 }, &sel));

@@ -86,10 +86,16 @@ int tpm2_mix_into_kernel_rng(struct tpm2 *t, size_t bytes);
 int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask, struct tpm2_sealed *out);
 
 /*
- * Unseals what tpm2_seal() (or systemd-cryptenroll with an SRK and no PIN)
- * sealed: the SRK is taken from @s->srk, not from the TPM, so a session
- * salted to it fails against any other key; the blob is loaded under it;
- * a policy session (salted to the SRK, response encryption) runs
+ * Unseals what tpm2_seal() (or systemd-cryptenroll with no PIN) sealed.
+ * Under an SRK (@s->parent TPM2_PARENT_SRK) the SRK is taken from
+ * @s->srk, not from the TPM, so a session salted to it fails against any
+ * other key.  Under a legacy primary (older systemd) the primary is made
+ * again from systemd's legacy template, as systemd does, and the sessions
+ * are salted to the public key the TPM returns for it: that answer is not
+ * authenticated, so someone who can rewrite TPM traffic can stand in for
+ * it and read the secret (the weaker model; README, "Token
+ * compatibility").  Then the blob is loaded under the parent;
+ * a policy session (salted to the parent, response encryption) runs
  * PolicyPCR over @s->pcr_mask, and its digest is compared with the sealed
  * object's authPolicy before anything is unsealed.  @secret/@len: the
  * caller's buffer, its size in, the secret's size out.  Returns 0 or,
@@ -98,7 +104,9 @@ int tpm2_seal(struct tpm2 *t, const void *secret, size_t len, uint32_t pcr_mask,
  *              fit @s (policy hash, object type), or the TPM finds the
  *              blob damaged
  *   -ENOKEY    the TPM's SRK is not the one in @s (TPM cleared, another
- *              machine's token, or a tampered one)
+ *              machine's token, or a tampered one); under a legacy
+ *              primary: the blob does not load (the same causes, or a
+ *              damaged blob: they cannot be told apart)
  *   -EPERM     the PCR values differ from those sealed to
  *   -ENOLCK    the TPM is in dictionary-attack lockout (TPM2_RC_LOCKOUT)
  *   -ENOBUFS   the secret is larger than *@len

@@ -53,6 +53,74 @@ void tpm2_srk_template(TPM2B_PUBLIC *out)
 	};
 }
 
+int tpm2_legacy_primary_template(enum tpm2_parent parent, TPM2B_PUBLIC *out)
+{
+	static const TPMA_OBJECT attrs = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_FIXEDTPM |
+					 TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+					 TPMA_OBJECT_USERWITHAUTH;
+	static const TPMT_SYM_DEF_OBJECT aes128cfb = {
+		.algorithm = TPM2_ALG_AES,
+		.keyBits.aes = 128,
+		.mode.aes = TPM2_ALG_CFB,
+	};
+
+	switch (parent) {
+	case TPM2_PARENT_LEGACY_ECC:
+		*out = (TPM2B_PUBLIC){
+			.publicArea = {
+				.type = TPM2_ALG_ECC,
+				.nameAlg = TPM2_ALG_SHA256,
+				.objectAttributes = attrs,
+				.parameters.eccDetail = {
+					.symmetric = aes128cfb,
+					.scheme.scheme = TPM2_ALG_NULL,
+					.curveID = TPM2_ECC_NIST_P256,
+					.kdf.scheme = TPM2_ALG_NULL,
+				},
+			},
+		};
+		return 0;
+	case TPM2_PARENT_LEGACY_RSA:
+		*out = (TPM2B_PUBLIC){
+			.publicArea = {
+				.type = TPM2_ALG_RSA,
+				.nameAlg = TPM2_ALG_SHA256,
+				.objectAttributes = attrs,
+				.parameters.rsaDetail = {
+					.symmetric = aes128cfb,
+					.scheme.scheme = TPM2_ALG_NULL,
+					.keyBits = 2048,
+				},
+			},
+		};
+		return 0;
+	case TPM2_PARENT_SRK:
+		break;
+	}
+	return -EINVAL;
+}
+
+const char *tpm2_parent_name(enum tpm2_parent parent)
+{
+	switch (parent) {
+	case TPM2_PARENT_SRK:
+		return "SRK";
+	case TPM2_PARENT_LEGACY_ECC:
+		return "legacy ECC primary";
+	case TPM2_PARENT_LEGACY_RSA:
+		return "legacy RSA primary";
+	}
+	return "?";
+}
+
+int tpm2_sealed_same(const struct tpm2_sealed *a, const struct tpm2_sealed *b)
+{
+	return a->parent == b->parent && a->pcr_mask == b->pcr_mask &&
+	       !memcmp(a->policy_hash, b->policy_hash, sizeof(a->policy_hash)) && a->blob_len == b->blob_len &&
+	       a->blob && b->blob && !memcmp(a->blob, b->blob, a->blob_len) && a->srk_len == b->srk_len &&
+	       (a->srk_len == 0 || (a->srk && b->srk && !memcmp(a->srk, b->srk, a->srk_len)));
+}
+
 int tpm2_sealed_parse(const struct tpm2_sealed *s, TPM2B_PRIVATE *private, TPM2B_PUBLIC *public,
 		      struct reason *why)
 {

@@ -95,7 +95,8 @@ int tpm2_token_build(const struct tpm2_sealed *s, int keyslot, char **json)
 	const char *text;
 
 	*json = NULL;
-	if (!s || !s->blob || !s->blob_len || !s->srk || !s->srk_len || s->pcr_mask == 0 ||
+	/* rampart writes the SRK model only (README, "Token compatibility"). */
+	if (!s || s->parent != TPM2_PARENT_SRK || !s->blob || !s->blob_len || !s->srk || !s->srk_len || s->pcr_mask == 0 ||
 	    s->pcr_mask >= (1u << TPM2_PCR_COUNT) || keyslot < 0 || keyslot > TPM2_TOKEN_KEYSLOT_MAX)
 		return -EINVAL;
 
@@ -275,6 +276,38 @@ static int check_fields(json_object *tok, struct reason *why)
 	return 0;
 }
 
+/*
+ * Which key the blob was sealed under: the SRK serialized in tpm2_srk, or
+ * without it (systemd before 254) the legacy transient primary that
+ * tpm2-primary-alg names, ECC when absent (systemd before 250 wrote none
+ * and knew only ECC).  tpm2-primary-alg must be "ecc" or "rsa" either
+ * way; with tpm2_srk it is not used.
+ */
+static int parent_fields(json_object *tok, struct tpm2_sealed *s, struct reason *why)
+{
+	enum tpm2_parent legacy = TPM2_PARENT_LEGACY_ECC;
+	json_object *o;
+
+	if (json_object_object_get_ex(tok, "tpm2-primary-alg", &o)) {
+		const char *alg;
+
+		if (!json_object_is_type(o, json_type_string))
+			return reason_set(why, -EBADMSG, "tpm2-primary-alg is not a string");
+		alg = json_object_get_string(o);
+		if (!strcmp(alg, "rsa"))
+			legacy = TPM2_PARENT_LEGACY_RSA;
+		else if (strcmp(alg, "ecc") != 0)
+			return reason_set(why, -EBADMSG, "tpm2-primary-alg is neither ecc nor rsa");
+	}
+	if (json_object_object_get_ex(tok, "tpm2_srk", &o)) {
+		s->parent = TPM2_PARENT_SRK;
+		return base64_field(tok, "tpm2_srk", &s->srk, &s->srk_len, "no tpm2_srk field",
+				    "tpm2_srk is not base64", why);
+	}
+	s->parent = legacy;
+	return 0;
+}
+
 int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, struct reason *why)
 {
 	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
@@ -322,9 +355,7 @@ int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, st
 			 why);
 	if (r < 0)
 		return r;
-	/* Tokens without it come from systemd before 254 (a transient primary key): not supported. */
-	r = base64_field(doc, "tpm2_srk", &s.srk, &s.srk_len, "no tpm2_srk field (systemd before 254?)",
-			 "tpm2_srk is not base64", why);
+	r = parent_fields(doc, &s, why);
 	if (r < 0)
 		return r;
 

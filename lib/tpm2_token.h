@@ -15,15 +15,23 @@
  *    "tpm2-pin":false,"tpm2_srk":"BASE64"}
  *
  * keyslots are decimal strings (the LUKS2 spec), PCRs JSON integers,
- * base64 standard and padded, the policy hash lowercase hex.  There is no
- * "tpm2-primary-alg": it names the template of a transient primary key,
- * which tokens with an SRK do not use.
+ * base64 standard and padded, the policy hash lowercase hex.  rampart
+ * writes no "tpm2-primary-alg": it names the template of a transient
+ * primary key, which tokens with an SRK do not use.
+ *
+ * It also reads the tokens older systemd (before 254; Debian 12's 252)
+ * writes: no tpm2_srk, the blob sealed under a transient primary made from
+ * systemd's legacy template, "tpm2-primary-alg":"ecc" or "rsa" (absent
+ * means ecc).  Those are parsed with parent TPM2_PARENT_LEGACY_*.
  */
 
 #define TPM2_TOKEN_TYPE "systemd-tpm2"
 #define TPM2_TOKEN_KEYSLOT_MAX 31 /* LUKS2 has 32 keyslots */
 
-/* Builds the token's JSON for @s and @keyslot (0-31).  Returns 0 and a malloc'ed string, -EINVAL, -ENOMEM. */
+/*
+ * Builds the token's JSON for @s (SRK model only) and @keyslot (0-31).
+ * Returns 0 and a malloc'ed string, -EINVAL, -ENOMEM.
+ */
 int tpm2_token_build(const struct tpm2_sealed *s, int keyslot, char **json);
 
 /*
@@ -31,9 +39,10 @@ int tpm2_token_build(const struct tpm2_sealed *s, int keyslot, char **json);
  * systemd does; fields that change what unsealing needs are refused when
  * rampart cannot honour them.  Refused, with -EBADMSG and @why: not a JSON
  * object; type other than "systemd-tpm2"; keyslots other than one decimal
- * string 0-31; no or malformed (non-base64, empty) tpm2-blob or tpm2_srk;
+ * string 0-31; no or malformed (non-base64, empty) tpm2-blob, or a malformed tpm2_srk;
  * tpm2-pcrs not an array of integers 0-23, or empty; tpm2-pcr-bank other
  * than "sha256" (absent means sha256: systemd before 250 wrote none);
+ * tpm2-primary-alg other than "ecc" or "rsa";
  * tpm2-policy-hash not 64 hex digits; tpm2-pin true ("PIN-protected
  * tokens are not supported"); signed PCR policies (tpm2_pubkey,
  * tpm2_pubkey_pcrs) and tpm2_pcrlock true; tpm2-blob or tpm2-policy-hash

@@ -11,7 +11,8 @@
 # with nothing failed allows: minbase, systemd-sysv, udev (device units:
 # the serial getty waits for one), dbus (logind needs it), tpm2-tss's
 # libraries (the UKI's stub makes systemd-pcrphase run, which loads
-# them), no documentation or locales.  What it adds to be a read-only root
+# them), tpm2-tools and cryptsetup (legacy-token-opened re-enrols /var
+# with them), no documentation or locales.  What it adds to be a read-only root
 # behind rampart:
 #   - /etc/machine-id empty: systemd mounts a transient one each boot
 #     (the root is read-only; README: systemd OS);
@@ -43,7 +44,7 @@ if [ ! -f "$tree" ]; then
 	msg "building the package tree (mmdebstrap bookworm) into $tree"
 	mkdir -p "$CACHE/systemd-os"
 	rm -f "$CACHE"/systemd-os/rootfs-*.tar
-	mmdebstrap --quiet --format=tar --variant=minbase --include=systemd-sysv,dbus,udev,libtss2-esys-3.0.2-0,libtss2-mu0,libtss2-rc0,libtss2-tcti-device0 \
+	mmdebstrap --quiet --format=tar --variant=minbase --include=systemd-sysv,dbus,udev,libtss2-esys-3.0.2-0,libtss2-mu0,libtss2-rc0,libtss2-tcti-device0,tpm2-tools,cryptsetup-bin \
 		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
 		--dpkgopt='path-include=/usr/share/doc/*/copyright' \
 		--dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \

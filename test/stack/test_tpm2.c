@@ -37,6 +37,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
 #include <tss2/tss2_esys.h>
+#include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
@@ -1172,6 +1173,122 @@ static void nv_record_not_ours(void)
 	tpm2_close(t);
 }
 
+/*
+ * A token as systemd before 254 writes it: the object sealed under a
+ * transient primary made from systemd's legacy template, spelled here as
+ * systemd's src/shared/tpm2-util.c spells it (not taken from lib/), the
+ * sealed object's secret sent in clear as nothing here needs it secret.
+ */
+static void legacy_seal(struct test_swtpm *tpm, bool rsa, const uint8_t *secret, size_t len, struct tpm2_sealed *out)
+{
+	static const TPMA_OBJECT attrs = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_FIXEDTPM |
+					 TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+					 TPMA_OBJECT_USERWITHAUTH;
+	static const TPMT_SYM_DEF_OBJECT aes128cfb = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128,
+						       .mode.aes = TPM2_ALG_CFB };
+	TPM2B_PUBLIC ecc = { .publicArea = { .type = TPM2_ALG_ECC, .nameAlg = TPM2_ALG_SHA256,
+					     .objectAttributes = attrs,
+					     .parameters.eccDetail = { .symmetric = aes128cfb,
+								       .scheme.scheme = TPM2_ALG_NULL,
+								       .curveID = TPM2_ECC_NIST_P256,
+								       .kdf.scheme = TPM2_ALG_NULL } } };
+	TPM2B_PUBLIC rsa2048 = { .publicArea = { .type = TPM2_ALG_RSA, .nameAlg = TPM2_ALG_SHA256,
+						 .objectAttributes = attrs,
+						 .parameters.rsaDetail = { .symmetric = aes128cfb,
+									   .scheme.scheme = TPM2_ALG_NULL,
+									   .keyBits = 2048 } } };
+	TPM2B_SENSITIVE_CREATE empty = { 0 }, sensitive = { 0 };
+	TPM2B_DATA no_info = { 0 };
+	TPML_PCR_SELECTION no_pcrs = { 0 };
+	TPM2B_PRIVATE *private = NULL;
+	TPM2B_PUBLIC *public = NULL, tmpl;
+	ESYS_TR primary = ESYS_TR_NONE;
+	uint8_t pcr7[32];
+	size_t max = sizeof(TPM2B_PRIVATE) + sizeof(TPM2B_PUBLIC), off = 0;
+	struct raw r;
+
+	memset(out, 0, sizeof(*out));
+	out->parent = rsa ? TPM2_PARENT_LEGACY_RSA : TPM2_PARENT_LEGACY_ECC;
+	out->pcr_mask = 1u << 7;
+	raw_open(&r, tpm);
+	raw_pcr_read(&r, TPM2_ALG_SHA256, 7, pcr7, sizeof(pcr7));
+	expected_policy_pcr7(pcr7, out->policy_hash);
+	assert_int_equal(Esys_CreatePrimary(r.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+					    &empty, rsa ? &rsa2048 : &ecc, &no_info, &no_pcrs, &primary, NULL, NULL,
+					    NULL, NULL),
+			 TSS2_RC_SUCCESS);
+	tpm2_sealed_template(&tmpl, out->policy_hash);
+	sensitive.sensitive.data.size = (UINT16)len;
+	memcpy(sensitive.sensitive.data.buffer, secret, len);
+	assert_int_equal(Esys_Create(r.esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &tmpl,
+				     &no_info, &no_pcrs, &private, &public, NULL, NULL, NULL),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_FlushContext(r.esys, primary), TSS2_RC_SUCCESS);
+	raw_close(&r);
+	out->blob = malloc(max);
+	assert_non_null(out->blob);
+	assert_int_equal(Tss2_MU_TPM2B_PRIVATE_Marshal(private, out->blob, max, &off), TSS2_RC_SUCCESS);
+	assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Marshal(public, out->blob, max, &off), TSS2_RC_SUCCESS);
+	out->blob_len = off;
+	Esys_Free(private);
+	Esys_Free(public);
+}
+
+/* Tokens of older systemd unseal under the primary their template makes, on this TPM and no other. */
+static void legacy_tokens(void)
+{
+	struct tpm2_sealed ecc, rsa, wrong;
+	struct unseal_args u = { 0 };
+	struct proxy px = { 0 };
+	uint8_t secret[32], *wire;
+	struct tpm2 *t;
+	size_t len;
+	char *log;
+	int r;
+
+	for (size_t i = 0; i < sizeof(secret); i++)
+		secret[i] = (uint8_t)(0x5c ^ (i * 37));
+	legacy_seal(&tpm_a, false, secret, sizeof(secret), &ecc);
+	legacy_seal(&tpm_a, true, secret, sizeof(secret), &rsa);
+
+	/* Through the recording proxy: the unsealed secret travels encrypted, as with the SRK. */
+	proxy_start(&px, &tpm_a, 0);
+	assert_int_equal(tpm2_open(&t, px.conf), 0);
+	unseal_expect(t, &ecc, secret, sizeof(secret), 0);
+	tpm2_close(t);
+	proxy_stop(&px);
+	wire = proxy_recorded(&px, &len);
+	for (size_t i = 0; i + 8 <= sizeof(secret); i++)
+		assert_null(memmem(wire, len, secret + i, 8));
+	free(wire);
+
+	t = open_tpm(&tpm_a);
+	unseal_expect(t, &rsa, secret, sizeof(secret), 0);
+	/* The ECC blob named as RSA's: it does not load under that key. */
+	wrong = ecc;
+	wrong.parent = TPM2_PARENT_LEGACY_RSA;
+	u.t = t;
+	u.s = &wrong;
+	log = testutil_capture_log(do_unseal, &u, &r);
+	assert_int_equal(r, -ENOKEY);
+	assert_non_null(strstr(u.why.text, "does not load under this TPM's legacy RSA primary"));
+	free(log);
+	tpm2_close(t);
+
+	/* Another TPM makes another primary from the same template. */
+	t = open_tpm(&tpm_b);
+	unseal_expect(t, &ecc, secret, sizeof(secret), -ENOKEY);
+	tpm2_close(t);
+
+	/* And PCR 7 binds it like any other token. */
+	t = open_tpm(&tpm_a);
+	assert_int_equal(tpm2_pcr_extend_event(t, 7, "legacy", 6), 0);
+	unseal_expect(t, &ecc, secret, sizeof(secret), -EPERM);
+	tpm2_close(t);
+	tpm2_sealed_free(&ecc);
+	tpm2_sealed_free(&rsa);
+}
+
 static void many_contexts(void)
 {
 	struct tpm2_sealed s;
@@ -1213,6 +1330,7 @@ int main(void)
 		T(nv_record_round_trip),
 		T(nv_record_bound_to_the_pcr),
 		T(nv_record_not_ours),
+		T(legacy_tokens),
 	};
 
 	log_set_max_level(LOG_DEBUG);

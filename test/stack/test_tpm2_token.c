@@ -361,13 +361,56 @@ static void rejected(void)
 	expect_fields(GOOD_FIELDS, "\"tpm2_pubkey_pcrs\":[11]", -EBADMSG,
 		      "signed PCR policies (tpm2_pubkey) are not supported");
 
-	/* SRK */
-	expect_fields(FIELD_TYPE, FIELD_SLOTS, FIELD_BLOB, FIELD_PCRS, FIELD_BANK, FIELD_POLICY, FIELD_PIN, "", "",
-		      -EBADMSG, "no tpm2_srk field (systemd before 254?)");
+	/* SRK, legacy primary */
+	expect_fields(FIELD_TYPE, FIELD_SLOTS, FIELD_BLOB, FIELD_PCRS, FIELD_BANK, FIELD_POLICY, FIELD_PIN,
+		      "\"tpm2-primary-alg\":\"dsa\"", "", -EBADMSG, "tpm2-primary-alg is neither ecc nor rsa");
+	expect_fields(FIELD_TYPE, FIELD_SLOTS, FIELD_BLOB, FIELD_PCRS, FIELD_BANK, FIELD_POLICY, FIELD_PIN,
+		      "\"tpm2-primary-alg\":\"ECC\"", "", -EBADMSG, "tpm2-primary-alg is neither ecc nor rsa");
+	expect_fields(FIELD_TYPE, FIELD_SLOTS, FIELD_BLOB, FIELD_PCRS, FIELD_BANK, FIELD_POLICY, FIELD_PIN,
+		      "\"tpm2-primary-alg\":1", "", -EBADMSG, "tpm2-primary-alg is not a string");
 	expect_fields(FIELD_TYPE, FIELD_SLOTS, FIELD_BLOB, FIELD_PCRS, FIELD_BANK, FIELD_POLICY, FIELD_PIN,
 		      "\"tpm2_srk\":\"!!!!\"", "", -EBADMSG, "tpm2_srk is not base64");
 	expect_fields(FIELD_TYPE, FIELD_SLOTS, FIELD_BLOB, FIELD_PCRS, FIELD_BANK, FIELD_POLICY, FIELD_PIN,
 		      "\"tpm2_srk\":\"\"", "", -EBADMSG, "tpm2_srk is not base64");
+}
+
+/* What systemd 252 (Debian 12) writes: no tpm2_srk, the primary's algorithm named, or before 250 not. */
+static void legacy_tokens_parse(void)
+{
+	static const struct {
+		const char *alg;
+		enum tpm2_parent parent;
+	} cases[] = {
+		{ "", TPM2_PARENT_LEGACY_ECC },
+		{ "\"tpm2-primary-alg\":\"ecc\"", TPM2_PARENT_LEGACY_ECC },
+		{ "\"tpm2-primary-alg\":\"rsa\"", TPM2_PARENT_LEGACY_RSA },
+	};
+	struct tpm2_sealed s;
+	struct reason why = { "" };
+	char *json;
+	int slot;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		json = token(FIELD_TYPE, FIELD_SLOTS, FIELD_BLOB, FIELD_PCRS, FIELD_BANK, FIELD_POLICY, FIELD_PIN,
+			     cases[i].alg, "");
+		assert_int_equal(tpm2_token_parse(json, &s, &slot, &why), 0);
+		assert_int_equal(s.parent, cases[i].parent);
+		assert_null(s.srk);
+		assert_int_equal(s.srk_len, 0);
+		assert_int_equal(slot, 1);
+		/* rampart never writes one. */
+		free(json);
+		assert_int_equal(tpm2_token_build(&s, 1, &json), -EINVAL);
+		tpm2_sealed_free(&s);
+	}
+	expect_fields(GOOD_FIELDS, "\"tpm2-primary-alg\":\"dsa\"", -EBADMSG, "tpm2-primary-alg is neither ecc nor rsa");
+	/* With tpm2_srk the SRK is the parent, whichever template tpm2-primary-alg names. */
+	json = token(GOOD_FIELDS, "\"tpm2-primary-alg\":\"rsa\"");
+	assert_int_equal(tpm2_token_parse(json, &s, &slot, &why), 0);
+	assert_int_equal(s.parent, TPM2_PARENT_SRK);
+	assert_non_null(s.srk);
+	tpm2_sealed_free(&s);
+	free(json);
 }
 
 static void garbage(void)
@@ -455,6 +498,7 @@ int main(void)
 		T(round_trip),
 		T(accepted_variants),
 		T(rejected),
+		T(legacy_tokens_parse),
 		T(garbage),
 		T(empty_public_area_refused),
 		T(public_area_size_must_match),
