@@ -13,16 +13,19 @@ dir=$BUILD/bench/run
 rm -rf "$dir"
 mkdir -p "$dir"
 
-# Boots DISK with TPM state TPMDIR; the console goes to LOG.
-boot() { # DISK TPMDIR LOG
+# Boots DISK with TPM state TPMDIR, and further disks; the console goes to LOG.
+boot() { # DISK TPMDIR LOG [DISK...]
+	local extra=() d
+	for d in "${@:4}"; do extra+=(--disk "$d"); done
 	cp "$BUILD/ovmf/vars.fd" "$dir/vars.fd"
-	tools/qemu-boot.sh --vars "$dir/vars.fd" --disk "$1" --tpm-state "$2" --log "$3" --timeout 240 \
+	tools/qemu-boot.sh --vars "$dir/vars.fd" --disk "$1" "${extra[@]}" --tpm-state "$2" --log "$3" --timeout 240 \
 		--stop-on 'TESTOS: done|BASELINE: uptime|rampart: (halted|powering off)|Kernel panic' >/dev/null
 	sed -i 's/\r$//' "$3"
 }
 
-echo "bench: $runs first and later boots of the busybox and of the systemd test OS, $runs boots with systemd's" \
-	"initrd, $runs baseline boots (TCG, this takes a few minutes)" >&2
+echo "bench: $runs first and later boots of the busybox and of the systemd test OS, $runs first boots on a" \
+	"64 GiB disk and later boots with 8 more disks, $runs boots with systemd's initrd, $runs baseline boots" \
+	"(TCG, this takes a quarter of an hour)" >&2
 # A first boot and a later boot of IMAGE, RUNS times; logs PREFIXfirstN.log and PREFIXlaterN.log.
 boots() { # IMAGE PREFIX
 	for i in $(seq "$runs"); do
@@ -34,6 +37,26 @@ boots() { # IMAGE PREFIX
 }
 boots base ""
 boots systemd-os systemd-
+
+# Cost as the work grows: a first boot on a 64 GiB disk (sparse; the GPT's backup header moved
+# to its end, /var takes what repart leaves), and a later boot with 8 more disks attached (each
+# 64 MiB with a GPT and two partitions: what probing has to read and set aside).
+for n in $(seq 8); do
+	truncate -s 64M "$dir/extra$n.img"
+	sgdisk -q -n 1:0:+16M -n 2:0:0 "$dir/extra$n.img" >/dev/null
+done
+for i in $(seq "$runs"); do
+	cp --sparse=always "$BUILD/images/base.img" "$dir/disk$i.img"
+	truncate -s 64G "$dir/disk$i.img"
+	sgdisk -q -e "$dir/disk$i.img" >/dev/null
+	boot "$dir/disk$i.img" "$dir/tpm-big$i" "$dir/big-first$i.log"
+	rm -f "$dir/disk$i.img"
+	cp --sparse=always "$BUILD/images/base.img" "$dir/disk$i.img"
+	boot "$dir/disk$i.img" "$dir/tpm-many$i" "$dir/many-provision$i.log"
+	boot "$dir/disk$i.img" "$dir/tpm-many$i" "$dir/many-later$i.log" "$dir"/extra[1-8].img
+	rm -f "$dir/disk$i.img"
+done
+rm -f "$dir"/extra*.img
 
 # systemd 254's initrd (dracut, tools/mkinitrd-systemd.sh) doing the same job on a disk rampart
 # provisioned: the verity root and /var from rampart's token (tools/systemd-initrd-cmdline.sh).
@@ -93,7 +116,15 @@ def fmt(values, unit, scale=1.0, digits=1):
 
 rows = []
 side = {}
-for kind in ("first", "later", "systemd-first", "systemd-later"):
+titles = {
+    "first": "first boot (1 GiB disk)",
+    "later": "later boot",
+    "systemd-first": "first boot, Debian 12 + systemd 252 OS",
+    "systemd-later": "later boot, Debian 12 + systemd 252 OS",
+    "big-first": "first boot, 64 GiB disk (sparse)",
+    "many-later": "later boot, 8 more disks attached",
+}
+for kind in titles:
     reps = [report(f"{d}/{kind}{i}.log") for i in range(1, runs + 1)]
     states = {}
     totals, to_os, to_init, peaks, child_peaks = [], [], [], [], []
@@ -108,7 +139,7 @@ for kind in ("first", "later", "systemd-first", "systemd-later"):
         to_os.append(up)
         peaks.append(rep.get("peak_rss_kib"))
         child_peaks.append(rep.get("children_peak_rss_kib"))
-    rows.append((f"{kind.replace('systemd-', '')} boot" + (", Debian 12 + systemd 252 OS" if kind.startswith("systemd") else ""), ""))
+    rows.append((titles[kind], ""))
     for name, v in states.items():
         rows.append((f"  {name}", fmt(v, "ms", 1e-3)))
     rows.append(("  kernel start to rampart's /init", fmt(to_init, "s", 1e-6, 2)))

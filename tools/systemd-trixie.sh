@@ -8,11 +8,13 @@
 #
 #   DIR/run TOOL ARGS...
 #
-# runs TOOL inside DIR/root (chroot in a private mount namespace; needs
-# root, as the boot tests do) with the host's /dev, /proc and /sys bound
-# in, and the host's network, so a swtpm on 127.0.0.1 is reachable through
-# tpm2-tss' swtpm TCTI.  Files to work on go in DIR/root/work (/work
-# inside).  DIR/versions names the systemd it has.
+# runs TOOL inside DIR/root (chroot; needs root, as the boot tests do)
+# with the host's network, so a swtpm on 127.0.0.1 is reachable through
+# tpm2-tss' swtpm TCTI.  Nothing is mounted into it (a mount namespace
+# cannot be made private inside fresh-check's own chroot, and
+# systemd-cryptenroll on an image file needs only the device nodes
+# mmdebstrap made).  Files to work on go in DIR/root/work (/work inside).
+# DIR/versions names the systemd it has.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROG=systemd-trixie
@@ -44,11 +46,7 @@ cat >"$tmp/dir/run" <<'RUN'
 #!/bin/bash
 # run TOOL ARGS...: TOOL inside root/ (see tools/systemd-trixie.sh).
 set -euo pipefail
-root=$(dirname "$(readlink -f "$0")")/root
-exec unshare --mount --propagation private bash -c '
-	root=$1; shift
-	for d in dev proc sys; do mount --rbind "/$d" "$root/$d"; done
-	exec chroot "$root" "$@"' - "$root" "$@"
+exec chroot "$(dirname "$(readlink -f "$0")")/root" "$@"
 RUN
 chmod +x "$tmp/dir/run"
 rm -rf "$dir"
