@@ -383,7 +383,15 @@ int state_unseal(void *ctx)
 
 static int make_filesystem(struct boot *b, const struct volume *v, const char *mapper)
 {
-	char *const argv[] = { MKE2FS, "-q", "-t", "ext4", "-L", (char *)v->label, (char *)mapper, NULL };
+	/*
+	 * Nothing that grows with the volume: inode tables and the journal
+	 * are left for the kernel to initialise (the journal is checksummed,
+	 * and what an unwritten dm-crypt sector decrypts to is noise, not a
+	 * journal block), and a fresh partition is not discarded (dm-crypt
+	 * passes no discards anyway).  make bench's 64 GiB row measures it.
+	 */
+	char *const argv[] = { MKE2FS, "-q", "-t", "ext4", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard",
+			       "-L", (char *)v->label, (char *)mapper, NULL };
 	/* The built-in profile; no /etc/mke2fs.conf in the initramfs. */
 	char *const envp[] = { "MKE2FS_CONFIG=/nonexistent", "PATH=/sbin:/bin", NULL };
 	int r;
