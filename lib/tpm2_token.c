@@ -10,37 +10,10 @@
 #include "encoding.h"
 #include "json_util.h"
 #include "reason.h"
+#include "token_json.h"
 #include "util.h"
 
-/* The token is flat; deeper nesting in unknown fields only costs work. */
-#define JSON_DEPTH 8
-
 /* ---- building ----------------------------------------------------------------------------- */
-
-/* Adds @val (which may be NULL after a failed allocation) under @key; @val is consumed either way. */
-static int add(json_object *obj, const char *key, json_object *val)
-{
-	if (!val)
-		return -ENOMEM;
-	/* json-c keeps @val only when it succeeds. */
-	if (json_object_object_add(obj, key, val) < 0) {
-		json_object_put(val);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static json_object *base64_string(const uint8_t *buf, size_t len)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t need = 0;
-
-	(void)mbedtls_base64_encode(NULL, 0, &need, buf, len);
-	text = malloc(need);
-	if (!text || mbedtls_base64_encode((unsigned char *)text, need, &need, buf, len) != 0)
-		return NULL;
-	return json_object_new_string_len(text, (int)need);
-}
 
 static json_object *hex_string(const uint8_t *buf, size_t len)
 {
@@ -72,28 +45,8 @@ static json_object *pcr_array(uint32_t mask)
 	return TAKE_PTR(a);
 }
 
-static json_object *keyslot_array(int keyslot)
-{
-	_cleanup_(json_object_putp) json_object *a = json_object_new_array();
-	json_object *s;
-	char text[16];
-
-	if (!a)
-		return NULL;
-	snprintf(text, sizeof(text), "%d", keyslot);
-	s = json_object_new_string(text);
-	if (!s || json_object_array_add(a, s) < 0) {
-		json_object_put(s);
-		return NULL;
-	}
-	return TAKE_PTR(a);
-}
-
 int tpm2_token_build(const struct tpm2_sealed *s, int keyslot, char **json)
 {
-	_cleanup_(json_object_putp) json_object *t = NULL;
-	const char *text;
-
 	*json = NULL;
 	/* rampart writes the SRK model only (README, "Token compatibility"). */
 	if (!s || s->parent != TPM2_PARENT_SRK || !s->blob || !s->blob_len || !s->srk || !s->srk_len || s->pcr_mask == 0 ||
@@ -101,65 +54,21 @@ int tpm2_token_build(const struct tpm2_sealed *s, int keyslot, char **json)
 		return -EINVAL;
 
 	/* In systemd's order, which is also how cryptsetup luksDump shows it. */
-	struct {
-		const char *key;
-		json_object *val;
-	} fields[] = {
+	const struct token_json_field fields[] = {
 		{ "type", json_object_new_string(TPM2_TOKEN_TYPE) },
-		{ "keyslots", keyslot_array(keyslot) },
-		{ "tpm2-blob", base64_string(s->blob, s->blob_len) },
+		{ "keyslots", token_json_keyslots(keyslot) },
+		{ "tpm2-blob", token_json_base64(s->blob, s->blob_len) },
 		{ "tpm2-pcrs", pcr_array(s->pcr_mask) },
 		{ "tpm2-pcr-bank", json_object_new_string("sha256") },
 		{ "tpm2-policy-hash", hex_string(s->policy_hash, sizeof(s->policy_hash)) },
 		{ "tpm2-pin", json_object_new_boolean(0) },
-		{ "tpm2_srk", base64_string(s->srk, s->srk_len) },
+		{ "tpm2_srk", token_json_base64(s->srk, s->srk_len) },
 	};
 
-	t = json_object_new_object();
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-		if (!t || add(t, fields[i].key, fields[i].val) < 0) {
-			/* add() took fields[i] either way; the rest are still ours. */
-			for (size_t j = t ? i + 1 : 0; j < ARRAY_SIZE(fields); j++)
-				json_object_put(fields[j].val);
-			return -ENOMEM;
-		}
-
-	/* json-c escapes '/' by default, which base64 is full of; valid either way, but not what systemd writes. */
-	text = json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!text)
-		return -ENOMEM;
-	*json = strdup(text);
-	return *json ? 0 : -ENOMEM;
+	return token_json_build(fields, ARRAY_SIZE(fields), json);
 }
 
 /* ---- parsing ------------------------------------------------------------------------------ */
-
-static int base64_field(json_object *tok, const char *key, uint8_t **out, size_t *len, const char *missing,
-			const char *bad, struct reason *why)
-{
-	_cleanup_free_ uint8_t *buf = NULL;
-	json_object *o;
-	const char *text;
-	size_t n, need = 0;
-	int r;
-
-	if (!json_object_object_get_ex(tok, key, &o))
-		return reason_set(why, -EBADMSG, "%s", missing);
-	if (!json_object_is_type(o, json_type_string))
-		return reason_set(why, -EBADMSG, "%s", bad);
-	text = json_object_get_string(o);
-	n = (size_t)json_object_get_string_len(o);
-	r = mbedtls_base64_decode(NULL, 0, &need, (const unsigned char *)text, n);
-	if (r != MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL || need == 0)
-		return reason_set(why, -EBADMSG, "%s", bad);
-	buf = malloc(need);
-	if (!buf)
-		return reason_set(why, -ENOMEM, "out of memory");
-	if (mbedtls_base64_decode(buf, need, len, (const unsigned char *)text, n) != 0 || *len == 0)
-		return reason_set(why, -EBADMSG, "%s", bad);
-	*out = TAKE_PTR(buf);
-	return 0;
-}
 
 /* systemd writes lowercase and reads either case. */
 static int policy_hash_field(json_object *tok, uint8_t out[32], struct reason *why)
@@ -205,30 +114,6 @@ static int pcrs_field(json_object *tok, uint32_t *mask, struct reason *why)
 	return 0;
 }
 
-/* The LUKS2 spec: keyslots are decimal strings.  One, since this token unlocks one keyslot. */
-static int keyslot_field(json_object *tok, int *keyslot, struct reason *why)
-{
-	json_object *o, *e;
-	const char *text;
-	size_t n;
-
-	if (!json_object_object_get_ex(tok, "keyslots", &o) || !json_object_is_type(o, json_type_array))
-		return reason_set(why, -EBADMSG, "no keyslots array");
-	if (json_object_array_length(o) != 1)
-		return reason_set(why, -EBADMSG, "keyslots does not name exactly one keyslot");
-	e = json_object_array_get_idx(o, 0);
-	if (!json_object_is_type(e, json_type_string))
-		return reason_set(why, -EBADMSG, "keyslot is not a decimal string");
-	text = json_object_get_string(e);
-	n = (size_t)json_object_get_string_len(e);
-	if (n == 0 || n > 2 || (n == 2 && text[0] == '0') || strspn(text, "0123456789") != n)
-		return reason_set(why, -EBADMSG, "keyslot is not a decimal string");
-	*keyslot = atoi(text);
-	if (*keyslot > TPM2_TOKEN_KEYSLOT_MAX)
-		return reason_set(why, -EBADMSG, "keyslot is outside 0-31");
-	return 0;
-}
-
 /* A boolean that must be false (or absent) for rampart to unseal. */
 static int false_field(json_object *tok, const char *key, const char *not_bool, const char *unsupported,
 		       struct reason *why)
@@ -249,10 +134,9 @@ static int check_fields(json_object *tok, struct reason *why)
 	json_object *o;
 	int r;
 
-	if (!json_object_object_get_ex(tok, "type", &o) || !json_object_is_type(o, json_type_string))
-		return reason_set(why, -EBADMSG, "no type field");
-	if (strcmp(json_object_get_string(o), TPM2_TOKEN_TYPE) != 0)
-		return reason_set(why, -EBADMSG, "type is not systemd-tpm2");
+	r = token_json_type(tok, TPM2_TOKEN_TYPE, why);
+	if (r < 0)
+		return r;
 
 	/* Absent means sha256: systemd before 250 wrote no bank and used sha256. */
 	if (json_object_object_get_ex(tok, "tpm2-pcr-bank", &o) &&
@@ -301,7 +185,7 @@ static int parent_fields(json_object *tok, struct tpm2_sealed *s, struct reason 
 	}
 	if (json_object_object_get_ex(tok, "tpm2_srk", &o)) {
 		s->parent = TPM2_PARENT_SRK;
-		return base64_field(tok, "tpm2_srk", &s->srk, &s->srk_len, "no tpm2_srk field",
+		return token_json_base64_field(tok, "tpm2_srk", &s->srk, &s->srk_len, "no tpm2_srk field",
 				    "tpm2_srk is not base64", why);
 	}
 	s->parent = legacy;
@@ -310,39 +194,18 @@ static int parent_fields(json_object *tok, struct tpm2_sealed *s, struct reason 
 
 int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, struct reason *why)
 {
-	_cleanup_(json_tokener_freep) struct json_tokener *tok = NULL;
 	_cleanup_(json_object_putp) json_object *doc = NULL;
 	_cleanup_(tpm2_sealed_free) struct tpm2_sealed s = { 0 };
-	size_t n;
 	int slot = -1, r;
 
 	memset(out, 0, sizeof(*out));
-	if (!json)
-		return reason_set(why, -EINVAL, "no token");
-	n = strlen(json);
-	if (n > INT32_MAX)
-		return reason_set(why, -EBADMSG, "token too large");
-	if (json_text_has_raw_control(json, n))
-		return reason_set(why, -EBADMSG, "not JSON (a control character in a string)");
-	tok = json_tokener_new_ex(JSON_DEPTH);
-	if (!tok)
-		return reason_set(why, -ENOMEM, "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	doc = json_tokener_parse_ex(tok, json, (int)n);
-	if (json_tokener_out_of_memory(tok))
-		return reason_set(why, -ENOMEM, "out of memory");
-	if (json_tokener_get_error(tok) != json_tokener_success)
-		return reason_set(why, -EBADMSG, "not JSON");
-	for (size_t i = json_tokener_get_parse_end(tok); i < n; i++)
-		if (!strchr(" \t\r\n", json[i]))
-			return reason_set(why, -EBADMSG, "not JSON (data after the object)");
-	if (!json_object_is_type(doc, json_type_object))
-		return reason_set(why, -EBADMSG, "not a JSON object");
-
+	r = token_json_parse(json, &doc, why);
+	if (r < 0)
+		return r;
 	r = check_fields(doc, why);
 	if (r < 0)
 		return r;
-	r = keyslot_field(doc, &slot, why);
+	r = token_json_keyslot(doc, &slot, why);
 	if (r < 0)
 		return r;
 	r = pcrs_field(doc, &s.pcr_mask, why);
@@ -351,7 +214,7 @@ int tpm2_token_parse(const char *json, struct tpm2_sealed *out, int *keyslot, st
 	r = policy_hash_field(doc, s.policy_hash, why);
 	if (r < 0)
 		return r;
-	r = base64_field(doc, "tpm2-blob", &s.blob, &s.blob_len, "no tpm2-blob field", "tpm2-blob is not base64",
+	r = token_json_base64_field(doc, "tpm2-blob", &s.blob, &s.blob_len, "no tpm2-blob field", "tpm2-blob is not base64",
 			 why);
 	if (r < 0)
 		return r;

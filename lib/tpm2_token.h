@@ -3,6 +3,7 @@
 #define RAMPART_TPM2_TOKEN_H
 
 #include "reason.h"
+#include "token_json.h"
 #include "tpm2_sealed.h"
 
 /*
@@ -26,7 +27,7 @@
  */
 
 #define TPM2_TOKEN_TYPE "systemd-tpm2"
-#define TPM2_TOKEN_KEYSLOT_MAX 31 /* LUKS2 has 32 keyslots */
+#define TPM2_TOKEN_KEYSLOT_MAX TOKEN_KEYSLOT_MAX
 
 /*
  * Builds the token's JSON for @s (SRK model only) and @keyslot (0-31).

@@ -16,6 +16,9 @@
 #   *.doc                     signature partition contents
 #   trusted/                  a trust directory: ec, rsa, ec-future, plus a
 #                             duplicate, junk and non-certificate entries
+#   escrow-NAME.key .crt      escrow certificates for test_escrow: rsa
+#                             (3072), p256, p384, p521, and ed25519 (a key
+#                             type escrow does not take)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../keys/selfsign.sh"
 
@@ -91,5 +94,18 @@ cat ec.der roothash >trusted/trailing.der
 : >trusted/empty.der
 echo "not a certificate, and not named *.der" >trusted/README
 cp rogue.der trusted/.hidden.der
+
+escrow() { # NAME GENPKEY-ARGS...
+	local name=$1
+	shift
+	openssl genpkey -quiet "$@" -out "escrow-$name.key"
+	openssl req -x509 -new -key "escrow-$name.key" -subj "/CN=rampart test escrow $name" -days 3650 \
+		-out "escrow-$name.crt"
+}
+escrow rsa -algorithm RSA -pkeyopt rsa_keygen_bits:3072
+escrow p256 -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+escrow p384 -algorithm EC -pkeyopt ec_paramgen_curve:P-384
+escrow p521 -algorithm EC -pkeyopt ec_paramgen_curve:P-521
+escrow ed25519 -algorithm ED25519
 
 rm -rf "$out" && mv "$tmp" "$out" && trap - EXIT
