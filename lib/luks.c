@@ -36,23 +36,25 @@ static int load_luks2(struct crypt_device **cd, const char *dev)
  * while they derive keys from the passphrase and handle the volume key.
  * Their heap buffers they wipe themselves, or free() does.
  */
+/* Every keyslot rampart adds takes a full-entropy key (lib/luks.h). */
+static const struct crypt_pbkdf_type keyslot_pbkdf = {
+	.type = CRYPT_KDF_PBKDF2,
+	.hash = "sha512",
+	.iterations = 1000,
+	.flags = CRYPT_PBKDF_NO_BENCHMARK,
+};
+
 static __attribute__((noinline)) int format_volume(const char *dev, const char *label, const char *pass,
 						  size_t pass_len)
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
-	const struct crypt_pbkdf_type pbkdf = {
-		.type = CRYPT_KDF_PBKDF2,
-		.hash = "sha512",
-		.iterations = 1000,
-		.flags = CRYPT_PBKDF_NO_BENCHMARK,
-	};
 	struct crypt_params_luks2 params = { .label = label, .sector_size = 4096 };
 	int r;
 
 	r = crypt_init(&cd, dev);
 	if (r < 0)
 		return log_debug_errno(r, "cannot open %s", dev);
-	r = crypt_set_pbkdf_type(cd, &pbkdf);
+	r = crypt_set_pbkdf_type(cd, &keyslot_pbkdf);
 	if (r < 0)
 		return log_debug_errno(r, "%s: cannot set the keyslot KDF", dev);
 	r = crypt_format(cd, CRYPT_LUKS2, LUKS_CIPHER, LUKS_CIPHER_MODE, NULL, NULL, LUKS_KEY_BYTES, &params);
@@ -67,6 +69,57 @@ static __attribute__((noinline)) int format_volume(const char *dev, const char *
 int luks_format(const char *dev, const char *label, const char *pass, size_t pass_len)
 {
 	return WIPE_STACK_AFTER(format_volume(dev, label, pass, pass_len));
+}
+
+static __attribute__((noinline)) int add_keyslot(const char *dev, int keyslot, const char *pass, size_t pass_len,
+						const char *new_pass, size_t new_len)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	char vk[LUKS_KEY_BYTES];
+	size_t vk_len = sizeof(vk);
+	int r;
+
+	r = load_luks2(&cd, dev);
+	if (r < 0)
+		return log_debug_errno(r, "%s: cannot load its LUKS2 header", dev);
+	r = crypt_set_pbkdf_type(cd, &keyslot_pbkdf);
+	if (r < 0)
+		return log_debug_errno(r, "%s: cannot set the keyslot KDF", dev);
+	r = crypt_volume_key_get(cd, keyslot, vk, &vk_len, pass, pass_len);
+	if (r >= 0)
+		r = crypt_keyslot_add_by_volume_key(cd, CRYPT_ANY_SLOT, vk, vk_len, new_pass, new_len);
+	explicit_wipe(vk, sizeof(vk));
+	if (r < 0)
+		return log_debug_errno(r, "%s: cannot add a keyslot", dev);
+	return r;
+}
+
+int luks_add_keyslot(const char *dev, int keyslot, const char *pass, size_t pass_len, const char *new_pass,
+		     size_t new_len)
+{
+	return WIPE_STACK_AFTER(add_keyslot(dev, keyslot, pass, pass_len, new_pass, new_len));
+}
+
+int luks_remove_token(const char *dev, int token)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	int r = load_luks2(&cd, dev);
+
+	if (r < 0)
+		return log_debug_errno(r, "%s: cannot load its LUKS2 header", dev);
+	r = crypt_token_json_set(cd, token, NULL);
+	return r < 0 ? log_debug_errno(r, "%s: cannot remove token %d", dev, token) : 0;
+}
+
+int luks_remove_keyslot(const char *dev, int keyslot)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	int r = load_luks2(&cd, dev);
+
+	if (r < 0)
+		return log_debug_errno(r, "%s: cannot load its LUKS2 header", dev);
+	r = crypt_keyslot_destroy(cd, keyslot);
+	return r < 0 ? log_debug_errno(r, "%s: cannot remove keyslot %d", dev, keyslot) : 0;
 }
 
 int luks_add_token(const char *dev, const char *json, int keyslot)

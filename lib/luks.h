@@ -20,7 +20,18 @@
 /* Formats @dev (aes-xts-plain64, 512-bit volume key) with one keyslot for @pass; returns the keyslot. */
 int luks_format(const char *dev, const char *label, const char *pass, size_t pass_len);
 
-/* Stores @json as a new token assigned to @keyslot. */
+/*
+ * Adds a keyslot for @new_pass, with the volume key that @pass opens on
+ * @keyslot; returns the new keyslot.
+ */
+int luks_add_keyslot(const char *dev, int keyslot, const char *pass, size_t pass_len, const char *new_pass,
+		     size_t new_len);
+
+/* Removes token @token / keyslot @keyslot (its key material is overwritten). */
+int luks_remove_token(const char *dev, int token);
+int luks_remove_keyslot(const char *dev, int keyslot);
+
+/* Stores @json as a new token assigned to @keyslot; returns the token's number. */
 int luks_add_token(const char *dev, const char *json, int keyslot);
 
 #define LUKS_TOKENS_MAX 32 /* LUKS2 has 32 token slots */

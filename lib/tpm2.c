@@ -1325,6 +1325,7 @@ int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void 
 	TPM2B_NV_PUBLIC pub, pub_written;
 	TPM2B_NAME want, want_written;
 	ESYS_TR tr = ESYS_TR_NONE;
+	bool stale = false;
 	TSS2_RC rc;
 	int r;
 
@@ -1352,13 +1353,11 @@ int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void 
 	if (same_name(have, &want))
 		return reason_set(why, -ENODATA, "NV index 0x%08x was defined but never written", index);
 	if (!same_name(have, &want_written)) {
-		if (only_policy_differs(t, tr, &pub_written))
-			return reason_set(why, -ESTALE,
-					  "NV index 0x%08x was written under other PCR values (the Secure Boot "
-					  "configuration changed, or the index was replaced after the lock)", index);
-		return reason_set(why, -EKEYREJECTED,
-				  "NV index 0x%08x is not the one rampart defines (attributes, write policy or size differ)",
-				  index);
+		if (!only_policy_differs(t, tr, &pub_written))
+			return reason_set(why, -EKEYREJECTED,
+					  "NV index 0x%08x is not the one rampart defines (attributes, write policy or "
+					  "size differ)", index);
+		stale = true;
 	}
 
 	rc = ESYS(t, Esys_NV_Read(t->esys, tr, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)len, 0,
@@ -1370,5 +1369,9 @@ int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void 
 	if (got->size != len)
 		return reason_set(why, -EREMOTEIO, "NV index 0x%08x read as %u bytes", index, got->size);
 	memcpy(data, got->buffer, len);
+	if (stale)
+		return reason_set(why, -ESTALE,
+				  "NV index 0x%08x was written under other PCR values (the Secure Boot configuration "
+				  "changed, or the index was replaced after the lock)", index);
 	return 0;
 }

@@ -148,7 +148,9 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
  *   -ESTALE        rampart's in all but its write policy: written under
  *                  other PCR values (the Secure Boot configuration
  *                  changed since, or someone replaced and wrote it after
- *                  the lock: the two cannot be told apart)
+ *                  the lock: the two cannot be told apart); @data holds
+ *                  what it says all the same, for a caller that can
+ *                  check it some other way (init/recovery.c)
  *   -EKEYREJECTED  an index that is not rampart's: other attributes,
  *                  another size
  *   -EREMOTEIO     TPM error

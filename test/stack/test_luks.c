@@ -426,6 +426,52 @@ static void identity_is_the_volume_key(void)
 	volume_done(&v);
 }
 
+/*
+ * What recovery does to a volume: a recovery keyslot beside the TPM's,
+ * then, with the recovery key, a new keyslot and token in, the old token
+ * and keyslot out; the volume (its identity) stays the one it was.
+ */
+static void keyslots_replaced_with_the_recovery_key(void)
+{
+	static const char recovery[] = "ccbbddee-ffgghhii-jjkkllnn-rrttuuvv-ccbbddee-ffgghhii-jjkkllnn-rrttuuvv";
+	uint8_t old_secret[SECRET_LEN] = { 7 }, new_secret[SECRET_LEN] = { 8 };
+	uint8_t id[VOLUME_IDENTITY_SIZE], again[VOLUME_IDENTITY_SIZE];
+	char path[320], old_pass[PASS_MAX], new_pass[PASS_MAX], *json = NULL;
+	size_t old_len = passphrase(old_secret, old_pass), new_len = passphrase(new_secret, new_pass);
+	int tpm_slot, rec_slot, new_slot, old_token, new_token;
+
+	new_file(path, sizeof(path), "recovery.img");
+	tpm_slot = luks_format(path, LABEL, old_pass, old_len);
+	assert_true(tpm_slot >= 0);
+	assert_int_equal(luks_open(path, NULL, tpm_slot, old_pass, old_len, id), 0);
+	old_token = luks_add_token(path, "{\"type\":\"systemd-tpm2\",\"keyslots\":[\"0\"]}", tpm_slot);
+	assert_true(old_token >= 0);
+	rec_slot = luks_add_keyslot(path, tpm_slot, old_pass, old_len, recovery, strlen(recovery));
+	assert_true(rec_slot >= 0 && rec_slot != tpm_slot);
+	assert_true(luks_add_token(path, "{\"type\":\"rampart-escrow\",\"keyslots\":[\"1\"]}", rec_slot) >= 0);
+	/* A wrong passphrase adds nothing. */
+	assert_true(luks_add_keyslot(path, rec_slot, recovery, strlen(recovery) - 1, "x", 1) < 0);
+
+	new_slot = luks_add_keyslot(path, rec_slot, recovery, strlen(recovery), new_pass, new_len);
+	assert_true(new_slot >= 0 && new_slot != tpm_slot && new_slot != rec_slot);
+	new_token = luks_add_token(path, "{\"type\":\"systemd-tpm2\",\"keyslots\":[\"2\"]}", new_slot);
+	assert_true(new_token >= 0 && new_token != old_token);
+	assert_int_equal(luks_remove_token(path, old_token), 0);
+	assert_int_equal(luks_remove_keyslot(path, tpm_slot), 0);
+
+	assert_true(luks_open(path, NULL, tpm_slot, old_pass, old_len, NULL) < 0);
+	assert_true(luks_open(path, NULL, LUKS_ANY_KEYSLOT, old_pass, old_len, NULL) < 0);
+	assert_int_equal(luks_open(path, NULL, new_slot, new_pass, new_len, again), 0);
+	assert_memory_equal(id, again, sizeof(id));
+	assert_int_equal(luks_open(path, NULL, rec_slot, recovery, strlen(recovery), again), 0);
+	assert_memory_equal(id, again, sizeof(id));
+	assert_int_equal(luks_read_token(path, TPM2_TOKEN_TYPE, &json), 0);
+	assert_non_null(strstr(json, "\"2\""));
+	free(json);
+	explicit_wipe(old_pass, sizeof(old_pass));
+	explicit_wipe(new_pass, sizeof(new_pass));
+}
+
 static void zeros_are_not_luks(void)
 {
 	char path[320], *json = NULL;
@@ -612,6 +658,7 @@ int main(void)
 		T(pcr7_extended_refuses_and_writes_nothing),
 		T(wrong_passphrase_does_not_open),
 		T(identity_is_the_volume_key),
+		T(keyslots_replaced_with_the_recovery_key),
 		T(zeros_are_not_luks),
 		T(luks2_without_token),
 		T(both_headers_damaged),

@@ -1079,9 +1079,10 @@ static void nv_read_expect(struct tpm2 *t, uint32_t index, const uint8_t *want, 
 
 	assert_true(len <= sizeof(got));
 	assert_int_equal(tpm2_nv_record_read(t, index, NV_MASK, got, len, &why), err);
-	if (err == 0)
+	/* A stale record still says what it says: the caller may check it some other way. */
+	if (err == 0 || err == -ESTALE)
 		assert_memory_equal(got, want, len);
-	else
+	if (err != 0)
 		assert_true(why.text[0] != '\0');
 }
 
