@@ -150,6 +150,9 @@ KERNEL_DIR = $(shell cat $(BUILD)/kernel.dir)
 
 $(KEYDIR)/db.crt $(KEYDIR)/image.der:
 	keys/make-keys.sh $(KEYDIR)
+# A key set made before recovery keys were escrowed gets an escrow key pair of its own.
+$(KEYDIR)/escrow.crt: | $(KEYDIR)/db.crt
+	test -e $@ || keys/make-keys.sh --escrow-only $(KEYDIR)
 $(ROGUE_KEYDIR)/db.crt:
 	keys/make-keys.sh $(ROGUE_KEYDIR)
 
@@ -158,11 +161,13 @@ $(BUILD)/ovmf/vars.fd: $(KEYDIR)/db.crt tools/ovmf-vars.sh tools/lib.sh
 	tools/ovmf-vars.sh $(KEYDIR) $@
 
 # /init, busybox for the debug shell, the certificates root images may be
-# signed with, mke2fs for first-boot /var, the partition definitions.
+# signed with, the escrow certificate recovery keys are encrypted to,
+# mke2fs for first-boot /var, the partition definitions.
 REPART_DEFS := $(sort $(wildcard initramfs/repart.d/*.conf))
-$(BUILD)/initramfs.zst: $(BUILD)/init $(BUILD)/kernel.dir $(KEYDIR)/image.der initramfs/build.sh initramfs/modules.list $(REPART_DEFS)
+$(BUILD)/initramfs.zst: $(BUILD)/init $(BUILD)/kernel.dir $(KEYDIR)/image.der $(KEYDIR)/escrow.crt initramfs/build.sh initramfs/modules.list $(REPART_DEFS)
 	initramfs/build.sh $@ $(KERNEL_DIR) $(BUILD)/init \
 		/bin/busybox=bin/busybox $(KEYDIR)/image.der=etc/rampart/trusted/image.der \
+		$(KEYDIR)/escrow.crt=etc/rampart/escrow.crt \
 		$(SYSROOT)/sbin/mke2fs=sbin/mke2fs \
 		$(foreach f,$(REPART_DEFS),$(f)=etc/rampart/repart.d/$(notdir $(f)))
 

@@ -14,7 +14,9 @@
 
 #include "cmdline.h"
 #include "disks.h"
+#include "luks.h"
 #include "probe.h"
+#include "recovery_key.h"
 #include "reason.h"
 #include "refusals.h"
 #include "slot_sigs.h"
@@ -29,6 +31,7 @@ enum boot_state {
 	ST_VERIFY_ROOT,  /* signed root hash, dm-verity, mount the root */
 	ST_REPART,       /* first boot: add the missing partitions (only to a disk that verified) */
 	ST_UNSEAL,       /* volume secret from the TPM */
+	ST_RECOVER,      /* only on request, PCR 7 changed: the escrowed recovery key, re-seal */
 	ST_OPEN_STORAGE, /* LUKS2 /var and /var/tmp, encrypted swap */
 	ST_LOCK,         /* extend PCR 7: nothing later can unseal */
 	ST_SWITCH_ROOT,  /* hand over to the root's init */
@@ -68,12 +71,23 @@ struct volume {
 	size_t secret_len;           /* 0: none in hand */
 	const char *sealed_under;    /* tpm2_parent_name() of its secret's parent, for the report */
 	const char *outcome;    /* "opened", "formatted", ... for the report */
+	/* unseal found it sealed to another PCR 7, and recovery was asked for (init/recovery.c) */
+	int needs_recovery;
+	struct { int token, keyslot; } mismatched[LUKS_TOKENS_MAX]; /* its tokens that failed so */
+	size_t n_mismatched;
+	int recovered;          /* opened with the recovery key, re-sealed in this boot */
 };
 
 struct storage {
 	struct volume vols[2];
 	struct tpm2 *tpm;
 	struct tpm2_sealed sealed; /* the new secret's, for new volumes' tokens */
+	struct tpm2_sealed resealed; /* the secret recovery sealed anew (init/recovery.c) */
+	/* New volumes get a recovery keyslot, escrowed (lib/escrow.h); wiped at lock. */
+	uint8_t recovery_key[RECOVERY_KEY_BYTES];
+	int have_recovery_key;
+	struct escrow_recipient *escrow;
+	const char *recovery_outcome; /* for the report: what rampart.recovery=prompt came to */
 	int have_secret;        /* every volume has its secret in hand (struct volume) */
 	const char *tpm_outcome;
 	char created[8][GPT_LABEL_MAX + 16]; /* partitions added on this boot */
@@ -85,6 +99,7 @@ struct storage {
 	char disk_guid[37];     /* the boot disk's GPT GUID (repart) */
 	struct volume_record record; /* the TPM's record (init/lock.h), once read */
 	int record_state;       /* 0 not read yet, 1 read, or the negative errno of reading it */
+	int record_stale;       /* record_state -ESTALE, and .record holds what it says (lib/tpm2.h) */
 	struct reason record_why;
 };
 

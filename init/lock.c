@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "encoding.h"
+#include "escrow.h"
 #include "lock.h"
 #include "log.h"
 #include "paths.h"
@@ -30,17 +31,20 @@ void boot_tpm_release(struct boot *b)
 	tpm2_close(b->storage.tpm);
 	b->storage.tpm = NULL;
 	tpm2_sealed_free(&b->storage.sealed);
+	tpm2_sealed_free(&b->storage.resealed);
+	escrow_recipient_free(b->storage.escrow);
+	b->storage.escrow = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++)
 		tpm2_sealed_free(&b->storage.vols[i].sealed);
 }
 
-/* Every sealed object this boot used: the new secret's and each token's, each once. */
+/* Every sealed object this boot used: the new secret's, recovery's and each token's, each once. */
 static const struct tpm2_sealed *sealed_used(const struct boot *b, size_t i)
 {
-	const struct tpm2_sealed *all[1 + ARRAY_SIZE(b->storage.vols)] = { &b->storage.sealed };
+	const struct tpm2_sealed *all[2 + ARRAY_SIZE(b->storage.vols)] = { &b->storage.sealed, &b->storage.resealed };
 
 	for (size_t k = 0; k < ARRAY_SIZE(b->storage.vols); k++)
-		all[1 + k] = &b->storage.vols[k].sealed;
+		all[2 + k] = &b->storage.vols[k].sealed;
 	if (i >= ARRAY_SIZE(all) || !all[i]->blob)
 		return NULL;
 	for (size_t k = 0; k < i; k++)
@@ -71,8 +75,9 @@ int boot_record_read(struct boot *b)
 	else
 		r = tpm2_nv_record_read(st->tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, bytes, sizeof(bytes),
 					&st->record_why);
-	if (r >= 0 && volume_record_decode(bytes, sizeof(bytes), &st->record) < 0)
+	if ((r >= 0 || r == -ESTALE) && volume_record_decode(bytes, sizeof(bytes), &st->record) < 0)
 		r = reason_set(&st->record_why, -EBADMSG, "the record's bytes are not a record this version writes");
+	st->record_stale = r == -ESTALE;
 	st->record_state = r < 0 ? r : 1;
 	return r < 0 ? r : 0;
 }
@@ -86,8 +91,11 @@ int boot_record_write(struct boot *b)
 	r = boot_tpm_open(b);
 	if (r >= 0)
 		r = tpm2_nv_record_write(b->storage.tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, bytes, sizeof(bytes));
-	if (r >= 0)
+	if (r >= 0) {
 		b->storage.record_state = 1;
+		b->storage.record_stale = 0;
+		b->storage.record_why = (struct reason){ "" };
+	}
 	return r;
 }
 
@@ -120,6 +128,8 @@ int pcr7_lock(struct boot *b)
 		b->storage.vols[i].secret_len = 0;
 	}
 	b->storage.have_secret = 0;
+	explicit_wipe(b->storage.recovery_key, sizeof(b->storage.recovery_key));
+	b->storage.have_recovery_key = 0;
 	if (b->storage.pcr7_extended)
 		return 0;
 	/* Even when nothing was unsealed in this boot: still close the door. */
@@ -145,7 +155,7 @@ int pcr7_lock(struct boot *b)
 	if (memcmp(expected, after, 32) != 0)
 		return log_errno(LOG_ERR, EIO, "PCR %d did not change as extended", SEAL_PCR);
 
-	for (size_t i = 0; i <= ARRAY_SIZE(b->storage.vols); i++) {
+	for (size_t i = 0; i < 2 + ARRAY_SIZE(b->storage.vols); i++) {
 		const struct tpm2_sealed *s = sealed_used(b, i);
 
 		if (!s)

@@ -77,7 +77,9 @@ static const struct {
 	[REFUSE_TPM_SEAL] = { "tpm-seal",
 		"the TPM refused to seal; check that it is enabled and not owned with a password" },
 	[REFUSE_TPM_PCR_MISMATCH] = { "tpm-pcr-mismatch",
-		"Secure Boot's configuration (PK, KEK, db, dbx) changed since /var was sealed; restore it. rampart enrols no recovery keyslot: add one yourself if you need one" },
+		"Secure Boot's configuration (PK, KEK, db, dbx) changed since /var was sealed: restore it, or boot "
+		"once with rampart.recovery=prompt on the signed command line and type the escrowed recovery key "
+		"(README, \"Recovery\")" },
 	[REFUSE_SECURE_BOOT_OFF] = { "secure-boot-off",
 		"enable Secure Boot with your keys enrolled (and leave setup mode)" },
 	[REFUSE_LOCKED] = { "locked",
@@ -110,6 +112,21 @@ static const struct {
 	[REFUSE_STORAGE_FOREIGN] = { "storage-foreign",
 		"a volume opened with the unsealed secret but is not the one this machine provisioned (a "
 		"substituted disk or volume, keyed to a secret sealed by someone else); nothing was mounted" },
+	[REFUSE_ESCROW_CERTIFICATE] = { "escrow-certificate",
+		"the initramfs's escrow certificate is not an RSA or EC certificate; rebuild with a good "
+		"KEYDIR/escrow.crt (keys/README.md); nothing was formatted" },
+	[REFUSE_RECOVERY_UNAVAILABLE] = { "recovery-unavailable",
+		"the volume has no recovery keyslot (no rampart-escrow or systemd-recovery token); restore "
+		"the Secure Boot configuration it was sealed under" },
+	[REFUSE_RECOVERY_FAILED] = { "recovery-failed",
+		"no recovery key typed opened the volume; fetch it with keys/recovery-key and the escrow "
+		"private key, then boot again; nothing on the disk was changed" },
+	[REFUSE_RECOVERY_FOREIGN] = { "recovery-foreign-volume",
+		"the typed key opens the volume, but it is not the one this machine provisioned (a substituted "
+		"volume); nothing was changed or mounted" },
+	[REFUSE_RECOVERY_RESEAL] = { "recovery-reseal",
+		"the volume was recovered but could not be sealed anew; the recovery keyslot still opens it: "
+		"boot again with rampart.recovery=prompt" },
 	[REFUSE_STORAGE_ROLE] = { "storage-role",
 		"the volume is the one this machine provisioned for the other role (/var and /var/tmp "
 		"swapped on the disk); nothing was mounted: restore the partitions' GPT types" },

@@ -87,11 +87,15 @@ static json_object *report_storage(const struct boot *b)
 		json_object_object_add(o, "outcome", json_str(v->outcome ? v->outcome : "not opened"));
 		if (v->sealed_under)
 			json_object_object_add(o, "sealed_under", json_str(v->sealed_under));
+		if (v->recovered)
+			json_object_object_add(o, "recovered", json_object_new_boolean(1));
 		json_object_array_add(vols, o);
 	}
 	json_object_object_add(st, "volumes", vols);
 	json_object_object_add(st, "swap", json_str(b->storage.swap ? b->storage.swap : "none"));
 	json_object_object_add(st, "tpm", json_str(b->storage.tpm_outcome ? b->storage.tpm_outcome : "not used"));
+	json_object_object_add(st, "recovery", json_str(b->storage.recovery_outcome ? b->storage.recovery_outcome
+									    : b->opts.recovery_prompt ? "not needed" : "off"));
 	json_object_object_add(st, "pcr7_before_lock", json_str(b->storage.pcr7_before));
 	json_object_object_add(st, "pcr7_after_lock", json_str(b->storage.pcr7_after));
 	return st;

@@ -4,7 +4,8 @@
  * state; a state that cannot go on returns boot_refuse(...), which lands
  * in ST_FAILED.  Read boot_table[] at the bottom for the whole boot.
  * The small states live here; the groups of larger ones in init/root.c
- * (verify-root) and init/storage.c (repart, unseal, open-storage).
+ * (verify-root), init/storage.c (repart, unseal, open-storage) and
+ * init/recovery.c (recover).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "luks.h"
 #include "modules.h"
 #include "pid1.h"
+#include "recovery.h"
 #include "report.h"
 #include "root.h"
 #include "shell.h"
@@ -238,7 +240,9 @@ const struct machine_state boot_table[ST__COUNT] = {
 	[ST_VERIFY_ROOT]  = { "verify-root",  state_verify_root,  NEXT(ST_REPART) | NEXT(ST_FAILED) },
 	/* Nothing is written to a disk before one of its root slots verified. */
 	[ST_REPART]       = { "repart",       state_repart,       NEXT(ST_UNSEAL) | NEXT(ST_FAILED) },
-	[ST_UNSEAL]       = { "unseal",       state_unseal,       NEXT(ST_OPEN_STORAGE) | NEXT(ST_FAILED) },
+	[ST_UNSEAL]       = { "unseal",       state_unseal,       NEXT(ST_RECOVER) | NEXT(ST_OPEN_STORAGE) | NEXT(ST_FAILED) },
+	/* Only with rampart.recovery=prompt, only after a PCR 7 mismatch. */
+	[ST_RECOVER]      = { "recover",      state_recover,      NEXT(ST_OPEN_STORAGE) | NEXT(ST_FAILED) },
 	[ST_OPEN_STORAGE] = { "open-storage", state_open_storage, NEXT(ST_LOCK) | NEXT(ST_FAILED) },
 	[ST_LOCK]         = { "lock",         state_lock,         NEXT(ST_SWITCH_ROOT) | NEXT(ST_FAILED) },
 	[ST_SWITCH_ROOT]  = { "switch-root",  state_switch_root,  NEXT(ST_FAILED) },

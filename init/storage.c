@@ -22,7 +22,9 @@
 #include "boot.h"
 #include "encoding.h"
 #include "efivar.h"
+#include "escrow.h"
 #include "exec.h"
+#include "fileio.h"
 #include "lock.h"
 #include "log.h"
 #include "luks.h"
@@ -40,6 +42,7 @@
 #include "volumes.h"
 
 #define REPART_DIR "/etc/rampart/repart.d"
+#define ESCROW_CERT "/etc/rampart/escrow.crt"
 #define SWAP_HANDOVER RAMPART_RUN_DIR "/swap"
 #define MKE2FS "/sbin/mke2fs"
 #define SWAP_LABEL "swap" /* initramfs/repart.d/40-swap.conf */
@@ -266,6 +269,10 @@ static int unseal_volume(struct boot *b, struct volume *v)
 		}
 		why = (struct reason){ "" };
 		r = unseal_one(b, v, &sealed[i], &why);
+		if (r == -EPERM && v->n_mismatched < ARRAY_SIZE(v->mismatched)) {
+			v->mismatched[v->n_mismatched].token = tokens[i].id;
+			v->mismatched[v->n_mismatched++].keyslot = keyslot[i];
+		}
 		if (r < 0) {
 			log_debug("unseal: %s: token %d: %s", v->part->devnode, tokens[i].id, why.text);
 			if (failure_rank(r) > failure_rank(fail_r) || fail_token < 0) {
@@ -286,6 +293,12 @@ static int unseal_volume(struct boot *b, struct volume *v)
 	if (!v->secret_len && fail_token < 0)
 		return boot_refuse(b, REFUSE_STORAGE_TOKEN, v->part->devnode, 0, "no usable %s token: token %d: %s",
 				   TPM2_TOKEN_TYPE, skip_token, skip_why.text);
+	if (!v->secret_len && fail_r == -EPERM && b->opts.recovery_prompt) {
+		v->needs_recovery = 1;
+		log_notice("unseal: %s: token %d is sealed to another PCR 7 (Secure Boot configuration changed); "
+			   "rampart.recovery=prompt: the recovery key decides", vol_path(v), fail_token);
+		return 0;
+	}
 	if (!v->secret_len)
 		return refuse_unseal(b, v, fail_token, fail_r, &fail_why);
 	v->sealed_under = tpm2_parent_name(v->sealed.parent);
@@ -299,11 +312,41 @@ static int unseal_volume(struct boot *b, struct volume *v)
 	return 0;
 }
 
+/*
+ * The escrow certificate new volumes' recovery keys are encrypted to.  An
+ * initramfs built without one enrols no recovery key; one that has a
+ * certificate rampart cannot use is a refusal before anything is
+ * formatted, not a machine quietly provisioned without recovery.
+ */
+static int load_escrow(struct boot *b)
+{
+	_cleanup_free_ char *cert = NULL;
+	struct reason why = { "" };
+	size_t len = 0;
+	int r;
+
+	r = read_full(ESCROW_CERT, 64 * 1024, READ_FULL_REGULAR, &cert, &len);
+	if (r == -ENOENT) {
+		log_warning("unseal: no escrow certificate at %s: new volumes get no recovery key", ESCROW_CERT);
+		return 0;
+	}
+	if (r >= 0)
+		r = escrow_recipient_parse((const uint8_t *)cert, len + 1, &b->storage.escrow, &why);
+	if (r < 0)
+		return boot_refuse(b, REFUSE_ESCROW_CERTIFICATE, ESCROW_CERT, 0, "cannot use it: %s; nothing formatted",
+				   reason_or(&why, strerror(-r)));
+	if (getrandom(b->storage.recovery_key, sizeof(b->storage.recovery_key), 0) !=
+	    (ssize_t)sizeof(b->storage.recovery_key))
+		return boot_refuse(b, REFUSE_TPM_RANDOM, "/dev/urandom", errno, "cannot get a recovery key");
+	b->storage.have_recovery_key = 1;
+	return 0;
+}
+
 int state_unseal(void *ctx)
 {
 	struct boot *b = ctx;
 	uint8_t secret[32];
-	size_t n_pending = 0;
+	size_t n_pending = 0, n_recover = 0;
 	int r;
 
 	if (b->storage.pcr7_extended || b->storage.shell_ran)
@@ -341,12 +384,18 @@ int state_unseal(void *ctx)
 		r = unseal_volume(b, v);
 		if (r != 0)
 			return r;
+		n_recover += v->needs_recovery;
 	}
+	if (!n_pending && n_recover)
+		return ST_RECOVER;
 	if (!n_pending) {
 		b->storage.tpm_outcome = "unsealed";
 		b->storage.have_secret = 1;
 		return ST_OPEN_STORAGE;
 	}
+	r = load_escrow(b);
+	if (r != 0)
+		return r;
 
 	/*
 	 * New volumes (all of them on the first boot) share one new secret,
@@ -374,11 +423,11 @@ int state_unseal(void *ctx)
 	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++)
 		if (b->storage.vols[i].pending)
 			b->storage.vols[i].sealed_under = tpm2_parent_name(TPM2_PARENT_SRK);
-	b->storage.have_secret = 1;
+	b->storage.have_secret = !n_recover;
 	b->storage.tpm_outcome = n_pending == ARRAY_SIZE(b->storage.vols) ? "sealed a new secret"
 									  : "unsealed, and sealed a new secret";
 	log_notice("unseal: new volume secret sealed to PCR %d for %zu new volume(s)", SEAL_PCR, n_pending);
-	return ST_OPEN_STORAGE;
+	return n_recover ? ST_RECOVER : ST_OPEN_STORAGE;
 }
 
 static int make_filesystem(struct boot *b, const struct volume *v, const char *mapper)
@@ -403,6 +452,34 @@ static int make_filesystem(struct boot *b, const struct volume *v, const char *m
 	return 0;
 }
 
+/*
+ * The second way in: a keyslot for this installation's recovery key, and
+ * beside it the key encrypted to the escrow certificate (lib/escrow.h).
+ * The key's text exists only here, for the keyslot's KDF.
+ */
+static int enrol_recovery_key(struct boot *b, const struct volume *v, int keyslot, const char *pass, size_t pass_len)
+{
+	_cleanup_free_ char *json = NULL;
+	char text[RECOVERY_KEY_TEXT_LEN + 1];
+	int slot, r;
+
+	if (!b->storage.have_recovery_key)
+		return 0;
+	recovery_key_format(b->storage.recovery_key, text);
+	slot = luks_add_keyslot(v->part->devnode, keyslot, pass, pass_len, text, strlen(text));
+	explicit_wipe(text, sizeof(text));
+	r = slot;
+	if (r >= 0)
+		r = escrow_token_build(b->storage.escrow, b->storage.recovery_key, slot, &json);
+	if (r >= 0)
+		r = luks_add_token(v->part->devnode, json, slot);
+	if (r < 0)
+		return boot_refuse(b, REFUSE_STORAGE_FORMAT, v->part->devnode, r,
+				   "cannot enrol the escrowed recovery key");
+	log_info("open-storage: %s: recovery keyslot %d, escrowed in token %d", vol_path(v), slot, r);
+	return 0;
+}
+
 /* A partition repart created on this boot: LUKS2, the token, ext4.  Its final label comes later. */
 static int format_volume(struct boot *b, struct volume *v, const char *pass, size_t pass_len, const char *mapper)
 {
@@ -419,6 +496,9 @@ static int format_volume(struct boot *b, struct volume *v, const char *pass, siz
 		r = luks_add_token(v->part->devnode, json, keyslot);
 	if (r < 0)
 		return boot_refuse(b, REFUSE_STORAGE_FORMAT, v->part->devnode, r, "cannot store the %s token", TPM2_TOKEN_TYPE);
+	r = enrol_recovery_key(b, v, keyslot, pass, pass_len);
+	if (r != 0)
+		return r;
 	test_stop(b, v->role == ROLE_VAR ? "format-var" : "format-tmp");
 	r = luks_open(v->part->devnode, v->name, keyslot, pass, pass_len, v->identity);
 	if (r < 0)

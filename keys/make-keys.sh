@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make-keys.sh: create a complete rampart key set (openssl only).
 #
-#   keys/make-keys.sh [--force] DIR
+#   keys/make-keys.sh [--force] [--escrow-rsa] DIR
+#   keys/make-keys.sh --escrow-only [--force] [--escrow-rsa] DIR
 #
 # DIR (created mode 0700) receives:
 #   PK.key  PK.crt  PK.cer      Secure Boot Platform Key        (RSA 2048)
@@ -11,11 +12,20 @@
 #   image.key image.crt image.der image.fingerprint
 #                               root-image (dm-verity root hash) signing key
 #                               (EC P-256); fingerprint = sha256 of image.der
+#   escrow.key escrow.crt       recovery-key escrow (EC P-384, or RSA 3072
+#                               with --escrow-rsa): the initramfs carries
+#                               escrow.crt, first boot encrypts each
+#                               installation's recovery key to it; keep
+#                               escrow.key OFF the build machine (it opens
+#                               every volume: keys/recovery-key)
 # .key = PEM private key (SECRET), .crt = PEM certificate, .cer/.der = DER.
 # Certificates are self-signed, CN "rampart <role> <id>", one random id per
 # set, so two sets (e.g. the real one and a "rogue" one for negative tests,
 # `keys/make-keys.sh build/keys-rogue`) are unrelated and easy to tell apart.
 #
+# --escrow-only makes just escrow.key and escrow.crt, for a DIR made before
+# rampart escrowed recovery keys (or to put an organisation's own escrow
+# certificate in place, copy it to DIR/escrow.crt instead).
 # Refuses to touch a DIR that already holds any of these files unless
 # --force is given.  Files are generated in a temporary directory inside
 # DIR and moved into place only when the whole set is complete.
@@ -27,11 +37,15 @@ here=$(dirname "${BASH_SOURCE[0]}")
 . "$here/selfsign.sh"
 usage() { usage_from_header 4 4; }
 
-force=0
+force=0 escrow_only=0
+escrow_alg=(-algorithm EC -pkeyopt ec_paramgen_curve:P-384 -pkeyopt ec_param_enc:named_curve)
+escrow_desc="EC P-384"
 dir=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--force) force=1 ;;
+	--escrow-only) escrow_only=1 ;;
+	--escrow-rsa) escrow_alg=(-algorithm RSA -pkeyopt rsa_keygen_bits:3072); escrow_desc="RSA 3072" ;;
 	-h|--help) usage ;;
 	--) shift; [ $# -eq 1 ] || usage; dir=$1 ;;
 	-*) die "unknown option $1" ;;
@@ -43,7 +57,8 @@ done
 command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
 
 files=(PK.key PK.crt PK.cer KEK.key KEK.crt KEK.cer db.key db.crt db.cer
-	owner.guid image.key image.crt image.der image.fingerprint)
+	owner.guid image.key image.crt image.der image.fingerprint escrow.key escrow.crt)
+[ $escrow_only = 1 ] && files=(escrow.key escrow.crt)
 
 mkdir -p "$(dirname "$dir")"	# parents with the usual mode
 umask 077
@@ -83,6 +98,15 @@ mkcert() {
 		die "certificate for $name failed"
 }
 
+mkcert escrow escrow escrow_ext "${escrow_alg[@]}"
+if [ $escrow_only = 1 ]; then
+	chmod 0600 "$tmp/escrow.key"
+	chmod 0644 "$tmp/escrow.crt"
+	mv -f "$tmp/escrow.key" "$tmp/escrow.crt" "$dir/"
+	echo "make-keys: created escrow ($escrow_desc) in $dir; move escrow.key somewhere safe"
+	exit 0
+fi
+
 rsa=(-algorithm RSA -pkeyopt rsa_keygen_bits:2048)
 mkcert PK PK ca_ext "${rsa[@]}"
 mkcert KEK KEK ca_ext "${rsa[@]}"
@@ -120,4 +144,4 @@ for f in "${files[@]}"; do
 	mv -f "$tmp/$f" "$dir/$f"
 done
 
-echo "make-keys: created PK, KEK, db (RSA 2048), image (EC P-256), owner.guid in $dir (CN id $id, image fingerprint $(cat "$dir/image.fingerprint"))"
+echo "make-keys: created PK, KEK, db (RSA 2048), image (EC P-256), escrow ($escrow_desc), owner.guid in $dir (CN id $id, image fingerprint $(cat "$dir/image.fingerprint"))"

@@ -52,6 +52,10 @@ basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+[escrow_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, keyEncipherment, keyAgreement
+subjectKeyIdentifier = hash
 [leaf_ext]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature

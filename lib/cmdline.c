@@ -148,6 +148,15 @@ static const char *apply(struct options *o, const char *key, const char *value)
 		o->debug_shell = true;
 		return NULL;
 	}
+	if (!strcmp(key, "recovery")) {
+		if (value && !strcmp(value, "prompt"))
+			o->recovery_prompt = true;
+		else if (value && !strcmp(value, "off"))
+			o->recovery_prompt = false;
+		else
+			return "expected prompt or off";
+		return NULL;
+	}
 	if (!strcmp(key, "break")) {
 		if (!value || !*value)
 			return "expected a state name";

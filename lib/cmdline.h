@@ -17,6 +17,7 @@ struct options {
 	unsigned device_timeout_sec;    /* rampart.device-timeout= */
 	unsigned device_settle_ms;      /* rampart.device-settle= */
 	bool debug_shell;               /* rampart.debug=shell, rd.shell */
+	bool recovery_prompt;           /* rampart.recovery=prompt */
 	char break_before[32];          /* rampart.break=STATE */
 	char test_stop[32];             /* rampart.test-stop=STEP (tests only) */
 	char init[256];                 /* init= */

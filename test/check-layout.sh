@@ -4,7 +4,7 @@
 #   services   boot (context, boot_refuse, test_stop), refusals, lock,
 #              shell, report, volumes, diskwatch: called by states and the
 #              dispatcher; never include a state, the table or a tool
-#   states     one file per group of states (root, storage): services and
+#   states     one file per group of states (root, storage, recovery): services and
 #              lib/ only, never another group
 #   table      states.c: boot_table[] and the small states
 #   entry      main.c (PID 1, the dispatcher) and tool_*.c (one per tool mode)
@@ -20,7 +20,7 @@ objdir=${2:-build/musl/init}
 cd "$(dirname "$0")/.."
 
 SERVICES="boot refusals lock shell report volumes diskwatch"
-STATE_GROUPS="root storage"
+STATE_GROUPS="root storage recovery"
 TABLE="states"
 
 layer_of() { # module name -> layer number

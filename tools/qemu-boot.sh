@@ -15,6 +15,9 @@
 #   --input FILE      after --input-after REGEX appears, type FILE's lines
 #                     on the console (one per second); with --linger SEC,
 #                     stop SEC seconds after the last line (exit 0)
+#   --input-each      instead: type line N once REGEX has appeared N times
+#                     (an answer per prompt, for a program that discards
+#                     what was typed before it asked)
 #   --hotplug-disk FILE --hotplug-after REGEX
 #                     once the console shows REGEX, plug FILE in as one more
 #                     virtio disk (PCIe hot-plug through QMP): a disk that
@@ -31,7 +34,7 @@ set -euo pipefail
 
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 log= timeout=300 stop_on= stream=0 interactive=0 kernel= initrd= append= mem=1024
-vars= tpm_state= disks=() input= input_after= linger= tpm_run=() hotplug= hotplug_after=
+vars= tpm_state= disks=() input= input_after= input_each=0 linger= tpm_run=() hotplug= hotplug_after=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--log) log=$2; shift ;;
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--no-tpm) tpm_state= ;;
 	--input) input=$2; shift ;;
 	--input-after) input_after=$2; shift ;;
+	--input-each) input_each=1 ;;
 	--linger) linger=$2; shift ;;
 	--hotplug-disk) hotplug=$2; shift ;;
 	--hotplug-after) hotplug_after=$2; shift ;;
@@ -206,7 +210,14 @@ while [ $SECONDS -lt $deadline ]; do
 		rc=0
 		break
 	fi
-	if [ -n "$input" ] && [ $typed = 0 ] && grep -qaE -- "$input_after" "$log"; then
+	if [ -n "$input" ] && [ $input_each = 1 ] && [ "$(grep -caE -- "$input_after" "$log")" -gt $typed ]; then
+		typed=$((typed + 1))
+		sed -n "${typed}p" "$input" > "$log.line"
+		[ -s "$log.line" ] && type_lines "$consock" "$log.line"
+		rm -f "$log.line"
+		[ -n "$linger" ] && [ "$typed" -ge "$(wc -l < "$input")" ] && linger_until=$((SECONDS + linger))
+	fi
+	if [ -n "$input" ] && [ $input_each = 0 ] && [ $typed = 0 ] && grep -qaE -- "$input_after" "$log"; then
 		typed=1
 		type_lines "$consock" "$input"
 		[ -n "$linger" ] && linger_until=$((SECONDS + linger))

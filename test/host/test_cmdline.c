@@ -102,6 +102,23 @@ static void debug_shell_spellings(void **state)
 	assert_string_equal(w.last_key, "rampart.debug");
 }
 
+static void recovery_prompt_only_when_asked(void **state)
+{
+	struct options o;
+	struct warnings w;
+
+	(void)state;
+	assert_int_equal(parse("", &o, &w), 0);
+	assert_false(o.recovery_prompt);
+	parse("rampart.recovery=prompt", &o, &w);
+	assert_true(o.recovery_prompt);
+	parse("rampart.recovery=prompt rampart.recovery=off", &o, &w);
+	assert_false(o.recovery_prompt);
+	assert_int_equal(parse("rampart.recovery rampart.recovery=yes rampart.recovery=1", &o, &w), 3);
+	assert_false(o.recovery_prompt);
+	assert_string_equal(w.last_key, "rampart.recovery");
+}
+
 static void bad_values_keep_defaults(void **state)
 {
 	struct options o;
@@ -212,6 +229,7 @@ int main(void)
 		cmocka_unit_test(typical_line),
 		cmocka_unit_test(quiet_then_explicit_level),
 		cmocka_unit_test(debug_shell_spellings),
+		cmocka_unit_test(recovery_prompt_only_when_asked),
 		cmocka_unit_test(bad_values_keep_defaults),
 		cmocka_unit_test(unknown_rampart_option_warns),
 		cmocka_unit_test(quotes_and_separators),

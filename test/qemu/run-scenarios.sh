@@ -72,11 +72,12 @@ boot() { # [NAME]
 	if [ -n "${type_after:-}" ]; then
 		extra+=(--input "$dir/input" --input-after "$type_after")
 		[ -n "${type_linger:-}" ] && extra+=(--linger "$type_linger")
+		[ -n "${type_each:-}" ] && extra+=(--input-each)
 	fi
 	tools/qemu-boot.sh --vars "$dir/vars.fd" --disk "$dir/disk.img" "${extra[@]}" "${tpm_args[@]}" \
 		--log "$log" --timeout "$timeout" --stop-on "$stop_on" ||
 		fail "no answer within ${timeout}s (log: $log)"
-	type_after= type_linger=
+	type_after= type_linger= type_each=
 	sed -i 's/\r$//' "$log"
 	refusals_said_once
 }
@@ -146,6 +147,38 @@ type_on_console() { # REGEX LINGER LINE...
 	type_after=$1 type_linger=$2
 	shift 2
 	printf '%s\n' "$@" > "$dir/input"
+}
+
+# The next boot answers each prompt matching REGEX with the next LINE
+# (the Nth time REGEX shows, it types the Nth line).
+answer_prompts() { # REGEX LINE...
+	type_after=$1 type_each=1
+	shift
+	printf '%s\n' "$@" > "$dir/input"
+}
+
+# The recovery key of the scenario's disk, as keys/recovery-key prints it
+# with the escrow private key, for the volume whose partition is labelled LABEL.
+recovery_key() { # LABEL
+	keys/recovery-key --key "$KEYDIR/escrow.key" "$dir/disk.img" 2>"$dir/recovery-key.err" |
+		awk -F'\t' -v l="\"$1\"" 'index($2, "partition") && index($2, l) { print $1; exit }'
+}
+
+# Fails unless SECRET (a recovery key's text) is absent from every console
+# log of the scenario (boot reports included) and from every /run file a
+# boot with testos.run-dump printed: as typed, without dashes, as its bytes.
+never_shown() { # SECRET
+	local text=$1 plain bytes hex_text hex_plain f
+	plain=${text//-/}
+	bytes=$(tr 'cbdefghijklnrtuv' '0123456789abcdef' <<<"$plain")
+	hex_text=$(printf '%s' "$text" | od -An -tx1 -v | tr -d ' \n')
+	hex_plain=$(printf '%s' "$plain" | od -An -tx1 -v | tr -d ' \n')
+	grep -q 'TESTOS: run-dump-end' "$dir"/*.log || fail "no boot dumped /run (testos.run-dump)"
+	for f in "$dir"/*.log; do
+		if grep -qaiF -e "$text" -e "$plain" -e "$bytes" -e "$hex_text" -e "$hex_plain" "$f"; then
+			fail "the recovery key appears in clear in $f"
+		fi
+	done
 }
 
 # Puts a UKI with another signed command line on the scenario's ESP.
