@@ -11,7 +11,7 @@
 #   tpm2_token   a token as rampart writes it, with a sealed blob laid out
 #                as a TPM returns it, and variants systemd writes
 #   sealed_blob  that blob with its policy hash in front
-#   cmdline, efivar, repart, slots   small hand-made inputs (repart: the
+#   cmdline, efivar, repart, slots, recovery_token   small hand-made inputs (repart: the
 #                shipped initramfs/repart.d files)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 [ -d "$here/corpus" ] && find "$here/corpus" -type f ! -name 'regress-*' -delete
 rm -rf "$here/data"
 mkdir -p "$here/data/trusted"
-for t in rootsig tpm2_token sealed_blob cmdline efivar repart slots; do mkdir -p "$here/corpus/$t"; done
+for t in rootsig tpm2_token sealed_blob cmdline efivar repart slots recovery_token; do mkdir -p "$here/corpus/$t"; done
 
 "$top/test/stack/rootsig-fixtures.sh" "$tmp/rs" >/dev/null
 for d in ec ec-nocert rsa rsa-sha512 ec-sha384 ec-long rogue impostor two-signers attached attrs ec-sha1 rsa-pss; do
@@ -65,6 +65,11 @@ PY
 
 printf '%s' 'BOOT_IMAGE=/vmlinuz root=PARTUUID=x ro quiet rampart.log=debug rampart.on-failure=reboot rampart.device-timeout=60 rampart.device-settle=300 rampart.break=unseal rampart.test-stop=repart init=/sbin/init' >"$here/corpus/cmdline/full"
 printf '%s' 'rd.shell rampart.debug=shell rampart.log=7 rampart.device-timeout=99999999999 rampart.unknown=1 "init=/a b"' >"$here/corpus/cmdline/odd"
+rt=$here/corpus/recovery_token
+printf '%s' '{"type":"rampart-escrow","keyslots":["1"],"rampart-escrow-recipient":"00","rampart-escrow-scheme":"rsa-oaep-sha256","rampart-escrow-ciphertext":"AAAA"}' >"$rt/escrow"
+printf '%s' '{"type":"systemd-recovery","keyslots":["2"]}' >"$rt/systemd-recovery"
+printf '%s' 'ccbbddee-ffgghhii-jjkkllnn-rrttuuvv-ccbbddee-ffgghhii-jjkkllnn-rrttuuvv' >"$rt/typed-key"
+printf '%s' 'CCBBDDEE FFGGHHII JJKKLLNN RRTTUUVV CCBBDDEE FFGGHHII JJKKLLNN RRTTUUVV' >"$rt/typed-upper"
 python3 - "$here/corpus/efivar" <<'PY'
 import os, sys
 u = "4A67B082-0A4C-41CF-B6C7-440B29BB8C4F"
