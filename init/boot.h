@@ -99,7 +99,7 @@ struct storage {
 	char disk_guid[37];     /* the boot disk's GPT GUID (repart) */
 	struct volume_record record; /* the TPM's record (init/lock.h), once read */
 	int record_state;       /* 0 not read yet, 1 read, or the negative errno of reading it */
-	int record_stale;       /* record_state -ESTALE, and .record holds what it says (lib/tpm2.h) */
+	int record_stale;       /* read under an old PCR 7 the command line names: to be written again */
 	struct reason record_why;
 };
 

@@ -75,9 +75,25 @@ int boot_record_read(struct boot *b)
 	else
 		r = tpm2_nv_record_read(st->tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, bytes, sizeof(bytes),
 					&st->record_why);
-	if ((r >= 0 || r == -ESTALE) && volume_record_decode(bytes, sizeof(bytes), &st->record) < 0)
+	/*
+	 * After a Secure Boot update: the record written under an old PCR 7
+	 * value the signed command line names (rampart.recovery=prompt:...),
+	 * which nobody could have written since.  Written again under the
+	 * current value by recovery or open-storage.
+	 */
+	for (unsigned i = 0; r == -ESTALE && i < b->opts.n_recovery_pcr7; i++) {
+		struct reason why = { "" };
+
+		if (tpm2_nv_record_read_under(st->tpm, VOLUME_RECORD_NV_INDEX, 1u << SEAL_PCR, b->opts.recovery_pcr7[i],
+					      bytes, sizeof(bytes), &why) == 0) {
+			log_notice("%s was written under PCR 7 value %u of rampart.recovery=prompt: (before a Secure "
+				   "Boot update); it stands until it is written again", boot_record_name(), i + 1);
+			st->record_stale = 1;
+			r = 0;
+		}
+	}
+	if (r >= 0 && volume_record_decode(bytes, sizeof(bytes), &st->record) < 0)
 		r = reason_set(&st->record_why, -EBADMSG, "the record's bytes are not a record this version writes");
-	st->record_stale = r == -ESTALE;
 	st->record_state = r < 0 ? r : 1;
 	return r < 0 ? r : 0;
 }

@@ -12,11 +12,14 @@
  *   2. before anything is written or mounted, checks that the volume the
  *      key opens is the one the TPM's record names for its role (a volume
  *      of the attacker's, which opens with the attacker's own key, is
- *      refused: recovery-foreign-volume);
- *   3. writes the record again under the current PCR 7, then seals a new
+ *      refused: recovery-foreign-volume).  After a Secure Boot update the
+ *      record counts only if it was written under a PCR 7 value the
+ *      signed command line names (rampart.recovery=prompt:HEX, init/lock.c):
+ *      one written since, by anyone, is not taken for it;
+ *   3. writes that record again under the current PCR 7, then seals a new
  *      secret to it and gives each recovered volume a new keyslot and
- *      token before the old ones go: at every step the recovery keyslot,
- *      and the old or the new TPM keyslot, open the volume.
+ *      token before the old ones go: at every step the recovery keyslot
+ *      opens the volume, and from the new token on, the new TPM secret.
  *
  * Then open-storage opens the volumes with the new secret as on any boot,
  * and the lock closes the door as always.  Nothing here is a shell or
@@ -178,14 +181,15 @@ static int recovery_key_of(struct boot *b, struct volume *v, char known[][RECOVE
 		snprintf(prompt, sizeof(prompt), "rampart: recovery key for %s (%s), try %d of %d: ", vol_path(v),
 			 v->part->devnode, attempt, RECOVERY_TRIES);
 		r = prompt_line(prompt, typed, sizeof(typed));
+		if (r == 0)
+			r = recovery_key_normalize(typed, text);
+		explicit_wipe(typed, sizeof(typed));
 		if (r == -ETIMEDOUT)
 			return boot_refuse(b, REFUSE_RECOVERY_FAILED, vol_path(v), 0,
 					   "no recovery key typed within %d s; nothing on the disk was changed",
 					   RECOVERY_WAIT_SEC);
-		if (r < 0)
+		if (r < 0 && r != -EINVAL)
 			return boot_refuse(b, REFUSE_RECOVERY_FAILED, CONSOLE, r, "cannot read a recovery key");
-		r = recovery_key_normalize(typed, text);
-		explicit_wipe(typed, sizeof(typed));
 		for (size_t i = 0; r == 0 && i < n_slots; i++)
 			if (luks_open(v->part->devnode, NULL, slots[i], text, strlen(text), identity) == 0) {
 				*slot = slots[i];
@@ -239,14 +243,20 @@ static int reseal_volume(struct boot *b, struct volume *v, const char *recovery,
 	explicit_wipe(pass, sizeof(pass));
 	r = slot < 0 ? slot : tpm2_token_build(sealed, slot, &json);
 	token = r < 0 ? r : luks_add_token(v->part->devnode, json, slot);
-	if (token < 0)
+	if (token < 0) {
+		/* A keyslot no token names would only be in the way of the next try. */
+		if (slot >= 0 && luks_remove_keyslot(v->part->devnode, slot) < 0)
+			log_warning("recover: %s: cannot remove the new keyslot %d", v->part->devnode, slot);
 		return boot_refuse(b, REFUSE_RECOVERY_RESEAL, v->part->devnode, token,
 				   "cannot add the new keyslot and token");
+	}
+	test_stop(b, "recover-keyslot");
 	for (size_t i = 0; i < v->n_mismatched; i++) {
 		int old = v->mismatched[i].keyslot;
 
 		r = luks_remove_token(v->part->devnode, v->mismatched[i].token);
-		if (r >= 0 && old != slot && old != recovery_slot)
+		/* Unless another token (a recovery one) still names it. */
+		if (r >= 0 && old != slot && old != recovery_slot && luks_keyslot_has_token(v->part->devnode, old) == 0)
 			r = luks_remove_keyslot(v->part->devnode, old);
 		if (r < 0)
 			log_warning("recover: %s: cannot remove token %d or keyslot %d sealed to the old PCR 7: %s",
@@ -276,26 +286,22 @@ int state_recover(void *ctx)
 
 	if (st->pcr7_extended || st->shell_ran || !b->opts.recovery_prompt)
 		return boot_refuse(b, REFUSE_LOCKED, "PCR 7", 0, "recovery entered without being asked for, or after the lock");
-	/* The record is what tells this machine's volumes from substitutes: stale after a db change, never absent. */
+	/* The record is what tells this machine's volumes from substitutes (verify-root read it already). */
 	r = boot_record_read(b);
-	if (r < 0 && !st->record_stale)
-		return boot_refuse(b, REFUSE_STORAGE_RECORD, boot_record_name(), 0,
-				   "no record of the volumes this machine provisioned (%s): a recovery key cannot be "
-				   "checked against it; nothing changed", st->record_why.text);
-	r = 0;
+	if (r < 0)
+		return boot_refuse(b, r == -ESTALE ? REFUSE_TPM_PCR_MISMATCH : REFUSE_STORAGE_RECORD, boot_record_name(), 0,
+				   "no valid record of the volumes this machine provisioned (%s): a recovery key "
+				   "cannot be checked against it; nothing changed", st->record_why.text);
 	st->recovery_outcome = "asked";
+	if (!st->record_stale)
+		log_warning("recover: PCR 7 is the value the record was last written under: a token, not the Secure "
+			    "Boot configuration, changed; type the recovery key only if that is expected");
 	log_notice("recover: a volume is sealed to another PCR 7; asking for the recovery key on the console");
 
-	/*
-	 * A stale record proves nothing by itself (whoever holds the owner
-	 * authorisation could have written it after the lock): every volume
-	 * it names for this disk must then open with the recovery key, not
-	 * only those whose secret failed.
-	 */
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(st->vols); i++) {
 		struct volume *v = &st->vols[i];
 
-		if (!v->needs_recovery && !(st->record_stale && !v->pending))
+		if (!v->needs_recovery)
 			continue;
 		r = recovery_key_of(b, v, known, &n_known, text[i], &slot[i], identity);
 		if (r == 0)

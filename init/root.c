@@ -282,22 +282,11 @@ static int rollback_floor(struct boot *b, uint32_t *floor)
 	if (!b->storage.tpm)
 		return boot_refuse(b, REFUSE_TPM_MISSING, TPM2_DEVICE_PATH, 0,
 				   "no usable TPM: the rollback floor and the storage key cannot be had");
-	/*
-	 * Written under another PCR 7: after a Secure Boot update, the case
-	 * recovery is for.  Its floor holds for now; unless a recovery key
-	 * then proves the volumes it names (init/recovery.c), open-storage
-	 * refuses the record and nothing is mounted.
-	 */
-	if (b->storage.record_stale && b->opts.recovery_prompt) {
-		*floor = b->storage.record.rollback_floor;
-		log_notice("%s: %s; rampart.recovery=prompt: its rollback floor %u holds until a recovery key "
-			   "proves the volumes it names", boot_record_name(), b->storage.record_why.text, *floor);
-		return 0;
-	}
 	if (b->storage.record_state == -ESTALE)
 		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, boot_record_name(), 0,
-				   "%s; the rollback floor and the storage key cannot be had, no slot booted",
-				   b->storage.record_why.text);
+				   "%s; the rollback floor and the storage key cannot be had, no slot booted%s",
+				   b->storage.record_why.text, b->opts.n_recovery_pcr7
+				   ? " (nor under a PCR 7 value rampart.recovery=prompt: names)" : "");
 	return boot_refuse(b, REFUSE_STORAGE_RECORD, boot_record_name(), 0,
 			   "no valid record of the volumes this machine provisioned: %s; the rollback floor is "
 			   "unknown, no slot booted", b->storage.record_why.text);

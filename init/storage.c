@@ -229,7 +229,7 @@ static int unseal_volume(struct boot *b, struct volume *v)
 	struct reason why = { "" }, skip_why = { "" }, fail_why = { "" };
 	size_t n = 0, n_parsed = 0;
 	int r, fail_r = 0, fail_token = -1, skip_token = -1, reused = 0;
-	bool has_srk = false;
+	bool has_srk = false, only_pcr_mismatch = true;
 
 	r = luks_read_tokens(v->part->devnode, TPM2_TOKEN_TYPE, tokens, ARRAY_SIZE(tokens), &n);
 	if (r == -EMEDIUMTYPE)
@@ -274,6 +274,7 @@ static int unseal_volume(struct boot *b, struct volume *v)
 			v->mismatched[v->n_mismatched++].keyslot = keyslot[i];
 		}
 		if (r < 0) {
+			only_pcr_mismatch &= r == -EPERM;
 			log_debug("unseal: %s: token %d: %s", v->part->devnode, tokens[i].id, why.text);
 			if (failure_rank(r) > failure_rank(fail_r) || fail_token < 0) {
 				fail_r = r;
@@ -293,7 +294,8 @@ static int unseal_volume(struct boot *b, struct volume *v)
 	if (!v->secret_len && fail_token < 0)
 		return boot_refuse(b, REFUSE_STORAGE_TOKEN, v->part->devnode, 0, "no usable %s token: token %d: %s",
 				   TPM2_TOKEN_TYPE, skip_token, skip_why.text);
-	if (!v->secret_len && fail_r == -EPERM && b->opts.recovery_prompt) {
+	/* The prompt only for what a Secure Boot update does: every token tried failed on PCR 7. */
+	if (!v->secret_len && fail_r == -EPERM && only_pcr_mismatch && b->opts.recovery_prompt) {
 		v->needs_recovery = 1;
 		log_notice("unseal: %s: token %d is sealed to another PCR 7 (Secure Boot configuration changed); "
 			   "rampart.recovery=prompt: the recovery key decides", vol_path(v), fail_token);
@@ -593,7 +595,8 @@ static int update_record(struct boot *b, size_t n_pending)
 	bool raise = b->root_good && b->root_security_version > rec->rollback_floor;
 	int r;
 
-	if (!n_pending && !raise)
+	/* A record read under an old PCR 7 (init/lock.c) is written again under the current one. */
+	if (!n_pending && !raise && !b->storage.record_stale)
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(b->storage.vols); i++) {
 		const struct volume *v = &b->storage.vols[i];

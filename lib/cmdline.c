@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
 #include "log.h"
 #include "parse_util.h"
 #include "util.h"
@@ -89,6 +90,38 @@ static bool parse_uint(const char *v, unsigned max, unsigned *out)
 }
 
 /* Returns NULL when accepted, else why not. */
+/*
+ * rampart.recovery=off, =prompt, or =prompt:HEX[,HEX...]: each HEX the
+ * sha256 PCR 7 value before a Secure Boot update (64 lowercase digits, as
+ * the boot report spells pcr7_before_lock), whose record recovery may
+ * then trust (init/recovery.c).  All or nothing: a bad list changes none.
+ */
+static const char *parse_recovery(struct options *o, const char *value)
+{
+	uint8_t values[ARRAY_SIZE(o->recovery_pcr7)][32];
+	unsigned n = 0;
+	const char *p;
+
+	if (value && !strcmp(value, "off")) {
+		o->recovery_prompt = false;
+		o->n_recovery_pcr7 = 0;
+		return NULL;
+	}
+	if (!value || strncmp(value, "prompt", 6) != 0 || (value[6] && value[6] != ':'))
+		return "expected off, prompt or prompt:PCR7[,PCR7...]";
+	for (p = value[6] ? value + 7 : NULL; p; p = p[64] == ',' ? p + 65 : NULL) {
+		if (n == ARRAY_SIZE(values))
+			return "more than 4 PCR 7 values";
+		if (strnlen(p, 65) < 64 || (p[64] && p[64] != ',') || hex_decode_lower(p, 64, values[n]) < 0)
+			return "a PCR 7 value is not 64 lowercase hex digits";
+		n++;
+	}
+	o->recovery_prompt = true;
+	memcpy(o->recovery_pcr7, values, sizeof(values[0]) * n);
+	o->n_recovery_pcr7 = n;
+	return NULL;
+}
+
 static const char *apply(struct options *o, const char *key, const char *value)
 {
 	if (!strcmp(key, "init")) {
@@ -148,15 +181,8 @@ static const char *apply(struct options *o, const char *key, const char *value)
 		o->debug_shell = true;
 		return NULL;
 	}
-	if (!strcmp(key, "recovery")) {
-		if (value && !strcmp(value, "prompt"))
-			o->recovery_prompt = true;
-		else if (value && !strcmp(value, "off"))
-			o->recovery_prompt = false;
-		else
-			return "expected prompt or off";
-		return NULL;
-	}
+	if (!strcmp(key, "recovery"))
+		return parse_recovery(o, value);
 	if (!strcmp(key, "break")) {
 		if (!value || !*value)
 			return "expected a state name";

@@ -3,6 +3,7 @@
 #define RAMPART_CMDLINE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum failure_action {
 	FAILURE_HALT,
@@ -17,7 +18,9 @@ struct options {
 	unsigned device_timeout_sec;    /* rampart.device-timeout= */
 	unsigned device_settle_ms;      /* rampart.device-settle= */
 	bool debug_shell;               /* rampart.debug=shell, rd.shell */
-	bool recovery_prompt;           /* rampart.recovery=prompt */
+	bool recovery_prompt;           /* rampart.recovery=prompt[:PCR7[,PCR7...]] */
+	uint8_t recovery_pcr7[4][32];   /* ... the PCR 7 values before a Secure Boot update */
+	unsigned n_recovery_pcr7;
 	char break_before[32];          /* rampart.break=STATE */
 	char test_stop[32];             /* rampart.test-stop=STEP (tests only) */
 	char init[256];                 /* init= */

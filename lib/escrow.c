@@ -28,7 +28,11 @@
 struct escrow_recipient {
 	mbedtls_x509_crt crt;
 	char fingerprint[65];
+	const char *curve; /* NULL: RSA */
 };
+
+/* Smaller RSA keys are refused: OAEP-SHA-256 needs 66 bytes besides the key anyway, and 2048 is the floor today. */
+#define RSA_MIN_BITS 2048
 
 /* mbedtls's randomness callback: the kernel's pool, as for every other key rampart makes. */
 static int kernel_random(void *ctx, unsigned char *buf, size_t len)
@@ -63,7 +67,21 @@ int escrow_recipient_parse(const uint8_t *cert, size_t len, struct escrow_recipi
 		return reason_set(why, -EBADMSG, "not an X.509 certificate (PEM or DER)");
 	}
 	type = mbedtls_pk_get_type(&r->crt.pk);
-	if (type != MBEDTLS_PK_RSA && type != MBEDTLS_PK_ECKEY && type != MBEDTLS_PK_ECKEY_DH) {
+	if (type == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&r->crt.pk) < RSA_MIN_BITS) {
+		mbedtls_x509_crt_free(&r->crt);
+		return reason_set(why, -EOPNOTSUPP, "the certificate's RSA key has fewer than %d bits", RSA_MIN_BITS);
+	}
+	if (type == MBEDTLS_PK_ECKEY || type == MBEDTLS_PK_ECKEY_DH) {
+		const mbedtls_ecp_curve_info *curve =
+			mbedtls_ecp_curve_info_from_grp_id(mbedtls_ecp_keypair_get_group_id(mbedtls_pk_ec(r->crt.pk)));
+
+		if (!curve || (curve->grp_id != MBEDTLS_ECP_DP_SECP256R1 && curve->grp_id != MBEDTLS_ECP_DP_SECP384R1 &&
+			       curve->grp_id != MBEDTLS_ECP_DP_SECP521R1)) {
+			mbedtls_x509_crt_free(&r->crt);
+			return reason_set(why, -EOPNOTSUPP, "the certificate's EC key is not on P-256, P-384 or P-521");
+		}
+		r->curve = curve->name;
+	} else if (type != MBEDTLS_PK_RSA) {
 		mbedtls_x509_crt_free(&r->crt);
 		return reason_set(why, -EOPNOTSUPP, "the certificate's key is neither RSA nor EC");
 	}
@@ -81,21 +99,25 @@ void escrow_recipient_free(struct escrow_recipient *r)
 	free(r);
 }
 
-static int encrypt_rsa(struct escrow_recipient *r, const uint8_t key[RECOVERY_KEY_BYTES], char **json,
-		       struct token_json_field *fields, size_t n)
+/* What a token carries besides its type, keyslot and recipient. */
+struct sealed_key {
+	const char *scheme, *curve; /* curve: EC only */
+	uint8_t ct[512], eph[EC_POINT_MAX], iv[16], tag[32];
+	size_t ct_len, eph_len;
+};
+
+static int encrypt_rsa(struct escrow_recipient *r, const uint8_t key[RECOVERY_KEY_BYTES], struct sealed_key *out)
 {
 	mbedtls_rsa_context *rsa = mbedtls_pk_rsa(r->crt.pk);
-	size_t len = mbedtls_rsa_get_len(rsa);
-	_cleanup_free_ uint8_t *ct = malloc(len);
 
-	if (!ct)
-		return -ENOMEM;
+	out->scheme = SCHEME_RSA;
+	out->ct_len = mbedtls_rsa_get_len(rsa);
+	if (out->ct_len > sizeof(out->ct))
+		return -EOPNOTSUPP;
 	if (mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256) != 0 ||
-	    mbedtls_rsa_rsaes_oaep_encrypt(rsa, kernel_random, NULL, NULL, 0, RECOVERY_KEY_BYTES, key, ct) != 0)
+	    mbedtls_rsa_rsaes_oaep_encrypt(rsa, kernel_random, NULL, NULL, 0, RECOVERY_KEY_BYTES, key, out->ct) != 0)
 		return -EIO;
-	fields[n++] = (struct token_json_field){ "rampart-escrow-scheme", json_object_new_string(SCHEME_RSA) };
-	fields[n++] = (struct token_json_field){ "rampart-escrow-ciphertext", token_json_base64(ct, len) };
-	return token_json_build(fields, n, json);
+	return 0;
 }
 
 struct ec_work {
@@ -119,15 +141,12 @@ static void ec_work_free(struct ec_work *w)
 	explicit_wipe(w->okm, sizeof(w->okm));
 }
 
-static int encrypt_ec(struct escrow_recipient *r, const uint8_t key[RECOVERY_KEY_BYTES], char **json,
-		      struct token_json_field *fields, size_t n)
+static int encrypt_ec(struct escrow_recipient *r, const uint8_t key[RECOVERY_KEY_BYTES], struct sealed_key *out)
 {
 	_cleanup_(ec_work_free) struct ec_work w;
 	const mbedtls_md_info_t *sha256 = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	const mbedtls_ecp_curve_info *curve;
-	uint8_t eph[EC_POINT_MAX], iv[16], iv_work[16], ct[RECOVERY_KEY_BYTES], tag[32];
-	uint8_t mac_input[sizeof(iv) + sizeof(ct) + EC_POINT_MAX];
-	size_t eph_len = 0, zlen;
+	uint8_t iv_work[16], mac_input[16 + RECOVERY_KEY_BYTES + EC_POINT_MAX];
+	size_t zlen;
 	int err = 0;
 
 	mbedtls_ecp_group_init(&w.grp);
@@ -138,53 +157,58 @@ static int encrypt_ec(struct escrow_recipient *r, const uint8_t key[RECOVERY_KEY
 	mbedtls_ecp_point_init(&w.eph_q);
 	mbedtls_aes_init(&w.aes);
 
-	curve = mbedtls_ecp_curve_info_from_grp_id(mbedtls_ecp_keypair_get_group_id(mbedtls_pk_ec(r->crt.pk)));
-	if (!curve || (curve->grp_id != MBEDTLS_ECP_DP_SECP256R1 && curve->grp_id != MBEDTLS_ECP_DP_SECP384R1 &&
-		       curve->grp_id != MBEDTLS_ECP_DP_SECP521R1))
-		return -EOPNOTSUPP;
+	out->scheme = SCHEME_EC;
+	out->curve = r->curve;
+	out->ct_len = RECOVERY_KEY_BYTES;
 	err |= mbedtls_ecp_export(mbedtls_pk_ec(r->crt.pk), &w.grp, &w.d, &w.q);
 	err |= mbedtls_ecp_gen_keypair(&w.grp, &w.eph_d, &w.eph_q, kernel_random, NULL);
 	err |= mbedtls_ecdh_compute_shared(&w.grp, &w.z, &w.q, &w.eph_d, kernel_random, NULL);
 	zlen = (w.grp.pbits + 7) / 8;
 	err |= mbedtls_mpi_write_binary(&w.z, w.zbytes, zlen);
-	err |= mbedtls_ecp_point_write_binary(&w.grp, &w.eph_q, MBEDTLS_ECP_PF_UNCOMPRESSED, &eph_len, eph, sizeof(eph));
+	err |= mbedtls_ecp_point_write_binary(&w.grp, &w.eph_q, MBEDTLS_ECP_PF_UNCOMPRESSED, &out->eph_len, out->eph,
+					      sizeof(out->eph));
 	err |= mbedtls_hkdf(sha256, NULL, 0, w.zbytes, zlen, (const unsigned char *)HKDF_INFO, strlen(HKDF_INFO), w.okm,
 			    sizeof(w.okm));
-	err |= kernel_random(NULL, iv, sizeof(iv));
-	memcpy(iv_work, iv, sizeof(iv));
+	err |= kernel_random(NULL, out->iv, sizeof(out->iv));
+	memcpy(iv_work, out->iv, sizeof(iv_work));
 	err |= mbedtls_aes_setkey_enc(&w.aes, w.okm, 256);
-	err |= mbedtls_aes_crypt_cbc(&w.aes, MBEDTLS_AES_ENCRYPT, sizeof(ct), iv_work, key, ct);
+	err |= mbedtls_aes_crypt_cbc(&w.aes, MBEDTLS_AES_ENCRYPT, RECOVERY_KEY_BYTES, iv_work, key, out->ct);
 	if (err)
 		return -EIO;
-	memcpy(mac_input, iv, sizeof(iv));
-	memcpy(mac_input + sizeof(iv), ct, sizeof(ct));
-	memcpy(mac_input + sizeof(iv) + sizeof(ct), eph, eph_len);
-	if (mbedtls_md_hmac(sha256, w.okm + 32, 32, mac_input, sizeof(iv) + sizeof(ct) + eph_len, tag) != 0)
+	memcpy(mac_input, out->iv, 16);
+	memcpy(mac_input + 16, out->ct, RECOVERY_KEY_BYTES);
+	memcpy(mac_input + 16 + RECOVERY_KEY_BYTES, out->eph, out->eph_len);
+	if (mbedtls_md_hmac(sha256, w.okm + 32, 32, mac_input, 16 + RECOVERY_KEY_BYTES + out->eph_len, out->tag) != 0)
 		return -EIO;
-
-	fields[n++] = (struct token_json_field){ "rampart-escrow-scheme", json_object_new_string(SCHEME_EC) };
-	fields[n++] = (struct token_json_field){ "rampart-escrow-curve", json_object_new_string(curve->name) };
-	fields[n++] = (struct token_json_field){ "rampart-escrow-ephemeral", token_json_base64(eph, eph_len) };
-	fields[n++] = (struct token_json_field){ "rampart-escrow-iv", token_json_base64(iv, sizeof(iv)) };
-	fields[n++] = (struct token_json_field){ "rampart-escrow-ciphertext", token_json_base64(ct, sizeof(ct)) };
-	fields[n++] = (struct token_json_field){ "rampart-escrow-tag", token_json_base64(tag, sizeof(tag)) };
-	return token_json_build(fields, n, json);
+	return 0;
 }
 
 int escrow_token_build(struct escrow_recipient *r, const uint8_t key[RECOVERY_KEY_BYTES], int keyslot, char **json)
 {
+	struct sealed_key k = { 0 };
 	struct token_json_field fields[9];
 	size_t n = 0;
+	int err;
 
 	*json = NULL;
 	if (!r || keyslot < 0 || keyslot > TOKEN_KEYSLOT_MAX)
 		return -EINVAL;
+	err = r->curve ? encrypt_ec(r, key, &k) : encrypt_rsa(r, key, &k);
+	if (err < 0)
+		return err;
 	fields[n++] = (struct token_json_field){ "type", json_object_new_string(ESCROW_TOKEN_TYPE) };
 	fields[n++] = (struct token_json_field){ "keyslots", token_json_keyslots(keyslot) };
 	fields[n++] = (struct token_json_field){ "rampart-escrow-recipient", json_object_new_string(r->fingerprint) };
-	if (mbedtls_pk_get_type(&r->crt.pk) == MBEDTLS_PK_RSA)
-		return encrypt_rsa(r, key, json, fields, n);
-	return encrypt_ec(r, key, json, fields, n);
+	fields[n++] = (struct token_json_field){ "rampart-escrow-scheme", json_object_new_string(k.scheme) };
+	if (k.curve) {
+		fields[n++] = (struct token_json_field){ "rampart-escrow-curve", json_object_new_string(k.curve) };
+		fields[n++] = (struct token_json_field){ "rampart-escrow-ephemeral", token_json_base64(k.eph, k.eph_len) };
+		fields[n++] = (struct token_json_field){ "rampart-escrow-iv", token_json_base64(k.iv, sizeof(k.iv)) };
+	}
+	fields[n++] = (struct token_json_field){ "rampart-escrow-ciphertext", token_json_base64(k.ct, k.ct_len) };
+	if (k.curve)
+		fields[n++] = (struct token_json_field){ "rampart-escrow-tag", token_json_base64(k.tag, sizeof(k.tag)) };
+	return token_json_build(fields, n, json);
 }
 
 int recovery_token_keyslot(const char *json, int *keyslot, struct reason *why)

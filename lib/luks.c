@@ -122,6 +122,19 @@ int luks_remove_keyslot(const char *dev, int keyslot)
 	return r < 0 ? log_debug_errno(r, "%s: cannot remove keyslot %d", dev, keyslot) : 0;
 }
 
+int luks_keyslot_has_token(const char *dev, int keyslot)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	int r = load_luks2(&cd, dev);
+
+	if (r < 0)
+		return r;
+	for (int token = 0; token < LUKS_TOKENS_MAX; token++)
+		if (crypt_token_is_assigned(cd, token, keyslot) == 0)
+			return 1;
+	return 0;
+}
+
 int luks_add_token(const char *dev, const char *json, int keyslot)
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;

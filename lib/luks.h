@@ -31,6 +31,9 @@ int luks_add_keyslot(const char *dev, int keyslot, const char *pass, size_t pass
 int luks_remove_token(const char *dev, int token);
 int luks_remove_keyslot(const char *dev, int keyslot);
 
+/* 1 if a token (of any type) names @keyslot, 0 if none does. */
+int luks_keyslot_has_token(const char *dev, int keyslot);
+
 /* Stores @json as a new token assigned to @keyslot; returns the token's number. */
 int luks_add_token(const char *dev, const char *json, int keyslot);
 

@@ -1154,17 +1154,26 @@ static int policy_command_code_digest(const uint8_t from[32], TPM2_CC code, uint
 /*
  * The public area rampart gives an NV record at @index: its write policy is
  * PolicyCommandCode(NV_Write) then PolicyPCR over the current values of
- * @pcr_mask, so only a boot in which those PCRs still hold these values
- * (before the lock) can write it.  @written: with TPMA_NV_WRITTEN, as the
- * TPM shows it once written.
+ * @pcr_mask (or over @given: the values of the PCRs in @pcr_mask, 32 bytes
+ * each, in PCR order), so only a boot in which those PCRs still hold these
+ * values (before the lock) can write it.  @written: with TPMA_NV_WRITTEN,
+ * as the TPM shows it once written.
  */
-static int nv_record_public(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, size_t len, bool written,
-			    TPM2B_NV_PUBLIC *pub)
+static int nv_record_public(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, const uint8_t *given, size_t len,
+			    bool written, TPM2B_NV_PUBLIC *pub)
 {
 	uint8_t values[TPM2_PCR_COUNT][32], after_cc[32];
-	int r;
+	int r = 0;
 
-	r = pcrs_read(t, pcr_mask, values);
+	if (given) {
+		for (unsigned pcr = 0; pcr < TPM2_PCR_COUNT; pcr++)
+			if (pcr_mask & (1u << pcr)) {
+				memcpy(values[pcr], given, 32);
+				given += 32;
+			}
+	} else {
+		r = pcrs_read(t, pcr_mask, values);
+	}
 	if (r < 0)
 		return r;
 	*pub = (TPM2B_NV_PUBLIC){
@@ -1243,9 +1252,9 @@ int tpm2_nv_record_write(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, cons
 	r = esys_ready(t);
 	if (r < 0)
 		return r;
-	r = nv_record_public(t, index, pcr_mask, len, false, &pub);
+	r = nv_record_public(t, index, pcr_mask, NULL, len, false, &pub);
 	if (r == 0)
-		r = nv_record_public(t, index, pcr_mask, len, true, &pub_written);
+		r = nv_record_public(t, index, pcr_mask, NULL, len, true, &pub_written);
 	if (r == 0)
 		r = nv_name(&pub_written, &want_written);
 	if (r < 0)
@@ -1316,8 +1325,8 @@ static bool only_policy_differs(struct tpm2 *t, ESYS_TR tr, const TPM2B_NV_PUBLI
 	       h->dataSize == w->dataSize && h->authPolicy.size == w->authPolicy.size;
 }
 
-int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void *data, size_t len,
-			struct reason *why)
+int tpm2_nv_record_read_under(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, const uint8_t *values, void *data,
+			      size_t len, struct reason *why)
 {
 	_cleanup_(scope_end) struct scope sc = { .t = t };
 	_cleanup_esys_ TPM2B_NAME *have = NULL;
@@ -1325,7 +1334,6 @@ int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void 
 	TPM2B_NV_PUBLIC pub, pub_written;
 	TPM2B_NAME want, want_written;
 	ESYS_TR tr = ESYS_TR_NONE;
-	bool stale = false;
 	TSS2_RC rc;
 	int r;
 
@@ -1334,9 +1342,9 @@ int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void 
 	r = esys_ready(t);
 	if (r < 0)
 		return reason_set(why, r, "TPM context unusable");
-	r = nv_record_public(t, index, pcr_mask, len, false, &pub);
+	r = nv_record_public(t, index, pcr_mask, values, len, false, &pub);
 	if (r == 0)
-		r = nv_record_public(t, index, pcr_mask, len, true, &pub_written);
+		r = nv_record_public(t, index, pcr_mask, values, len, true, &pub_written);
 	if (r == 0)
 		r = nv_name(&pub, &want);
 	if (r == 0)
@@ -1353,11 +1361,13 @@ int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void 
 	if (same_name(have, &want))
 		return reason_set(why, -ENODATA, "NV index 0x%08x was defined but never written", index);
 	if (!same_name(have, &want_written)) {
-		if (!only_policy_differs(t, tr, &pub_written))
-			return reason_set(why, -EKEYREJECTED,
-					  "NV index 0x%08x is not the one rampart defines (attributes, write policy or "
-					  "size differ)", index);
-		stale = true;
+		if (only_policy_differs(t, tr, &pub_written))
+			return reason_set(why, -ESTALE,
+					  "NV index 0x%08x was written under other PCR values (the Secure Boot "
+					  "configuration changed, or the index was replaced after the lock)", index);
+		return reason_set(why, -EKEYREJECTED,
+				  "NV index 0x%08x is not the one rampart defines (attributes, write policy or size differ)",
+				  index);
 	}
 
 	rc = ESYS(t, Esys_NV_Read(t->esys, tr, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)len, 0,
@@ -1369,9 +1379,11 @@ int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void 
 	if (got->size != len)
 		return reason_set(why, -EREMOTEIO, "NV index 0x%08x read as %u bytes", index, got->size);
 	memcpy(data, got->buffer, len);
-	if (stale)
-		return reason_set(why, -ESTALE,
-				  "NV index 0x%08x was written under other PCR values (the Secure Boot configuration "
-				  "changed, or the index was replaced after the lock)", index);
 	return 0;
+}
+
+int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void *data, size_t len,
+			struct reason *why)
+{
+	return tpm2_nv_record_read_under(t, index, pcr_mask, NULL, data, len, why);
 }

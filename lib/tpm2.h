@@ -148,9 +148,7 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
  *   -ESTALE        rampart's in all but its write policy: written under
  *                  other PCR values (the Secure Boot configuration
  *                  changed since, or someone replaced and wrote it after
- *                  the lock: the two cannot be told apart); @data holds
- *                  what it says all the same, for a caller that can
- *                  check it some other way (init/recovery.c)
+ *                  the lock: the two cannot be told apart)
  *   -EKEYREJECTED  an index that is not rampart's: other attributes,
  *                  another size
  *   -EREMOTEIO     TPM error
@@ -161,6 +159,17 @@ int tpm2_unseal(struct tpm2 *t, const struct tpm2_sealed *s, void *secret, size_
 int tpm2_nv_record_write(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, const void *data, size_t len);
 int tpm2_nv_record_read(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, void *data, size_t len,
 			struct reason *why);
+
+/*
+ * The same, but the record must have been written when the PCRs in
+ * @pcr_mask held @values (sha256, 32 bytes per PCR, in PCR order), not
+ * their current values: after a Secure Boot update, the record the
+ * initrd wrote under the old PCR 7, which nobody can write any more; one
+ * rewritten after the lock is -ESTALE.  @values comes from somewhere
+ * trusted (the signed command line), never from the disk or the TPM.
+ */
+int tpm2_nv_record_read_under(struct tpm2 *t, uint32_t index, uint32_t pcr_mask, const uint8_t *values, void *data,
+			      size_t len, struct reason *why);
 
 /* Reads a PCR of the sha256 bank.  -EINVAL for @pcr >= 24, -EOPNOTSUPP without a sha256 bank. */
 int tpm2_pcr_read(struct tpm2 *t, unsigned pcr, uint8_t digest[32]);

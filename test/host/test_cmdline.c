@@ -114,9 +114,53 @@ static void recovery_prompt_only_when_asked(void **state)
 	assert_true(o.recovery_prompt);
 	parse("rampart.recovery=prompt rampart.recovery=off", &o, &w);
 	assert_false(o.recovery_prompt);
-	assert_int_equal(parse("rampart.recovery rampart.recovery=yes rampart.recovery=1", &o, &w), 3);
+	assert_int_equal(parse("rampart.recovery rampart.recovery=yes rampart.recovery=1 rampart.recovery=prompts", &o, &w),
+			 4);
 	assert_false(o.recovery_prompt);
 	assert_string_equal(w.last_key, "rampart.recovery");
+}
+
+#define H1 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define H2 "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+
+static void recovery_old_pcr7_values(void **state)
+{
+	struct options o;
+	struct warnings w;
+
+	(void)state;
+	assert_int_equal(parse("rampart.recovery=prompt:" H1, &o, &w), 0);
+	assert_true(o.recovery_prompt);
+	assert_int_equal(o.n_recovery_pcr7, 1);
+	assert_int_equal(o.recovery_pcr7[0][0], 0x00);
+	assert_int_equal(o.recovery_pcr7[0][31], 0xff);
+	assert_int_equal(parse("rampart.recovery=prompt:" H1 "," H2 "," H1 "," H2, &o, &w), 0);
+	assert_int_equal(o.n_recovery_pcr7, 4);
+	assert_int_equal(o.recovery_pcr7[1][0], 0xff);
+	/* A bad list is ignored whole; what was there stays. */
+	assert_int_equal(parse("rampart.recovery=prompt:" H1 " rampart.recovery=prompt:" H1 "," H2 "," H1 "," H2 "," H1,
+			       &o, &w), 1);
+	assert_int_equal(o.n_recovery_pcr7, 1);
+	static const char *const bad[] = {
+		"rampart.recovery=prompt:",
+		"rampart.recovery=prompt:" H1 ",",
+		"rampart.recovery=prompt:" H1 "0",
+		"rampart.recovery=prompt:0011",
+		"rampart.recovery=prompt:00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff",
+		"rampart.recovery=prompt:" H1 ";" H2,
+		"rampart.recovery=prompt," H1,
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i], &o, &w), 1);
+		assert_false(o.recovery_prompt);
+		assert_int_equal(o.n_recovery_pcr7, 0);
+	}
+	parse("rampart.recovery=prompt:" H2 " rampart.recovery=off", &o, &w);
+	assert_false(o.recovery_prompt);
+	assert_int_equal(o.n_recovery_pcr7, 0);
+	parse("rampart.recovery=prompt:" H2 " rampart.recovery=prompt", &o, &w);
+	assert_true(o.recovery_prompt);
+	assert_int_equal(o.n_recovery_pcr7, 0);
 }
 
 static void bad_values_keep_defaults(void **state)
@@ -230,6 +274,7 @@ int main(void)
 		cmocka_unit_test(quiet_then_explicit_level),
 		cmocka_unit_test(debug_shell_spellings),
 		cmocka_unit_test(recovery_prompt_only_when_asked),
+		cmocka_unit_test(recovery_old_pcr7_values),
 		cmocka_unit_test(bad_values_keep_defaults),
 		cmocka_unit_test(unknown_rampart_option_warns),
 		cmocka_unit_test(quotes_and_separators),

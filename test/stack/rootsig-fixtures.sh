@@ -17,8 +17,9 @@
 #   trusted/                  a trust directory: ec, rsa, ec-future, plus a
 #                             duplicate, junk and non-certificate entries
 #   escrow-NAME.key .crt      escrow certificates for test_escrow: rsa
-#                             (3072), p256, p384, p521, and ed25519 (a key
-#                             type escrow does not take)
+#                             (3072), p256, p384, p521, and what escrow
+#                             does not take: ed25519, k256 (secp256k1),
+#                             rsa1024
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../keys/selfsign.sh"
 
@@ -107,5 +108,7 @@ escrow p256 -algorithm EC -pkeyopt ec_paramgen_curve:P-256
 escrow p384 -algorithm EC -pkeyopt ec_paramgen_curve:P-384
 escrow p521 -algorithm EC -pkeyopt ec_paramgen_curve:P-521
 escrow ed25519 -algorithm ED25519
+escrow k256 -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1
+escrow rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
 
 rm -rf "$out" && mv "$tmp" "$out" && trap - EXIT

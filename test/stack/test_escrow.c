@@ -149,12 +149,17 @@ static void refuses_other_certificates(void)
 	struct reason why = { "" };
 	uint8_t junk[600];
 	size_t len;
-	uint8_t *cert = load("escrow-ed25519.crt", &len);
+	static const char *const refused[] = { "escrow-ed25519.crt", "escrow-k256.crt", "escrow-rsa1024.crt" };
 
-	assert_true(escrow_recipient_parse(cert, len, &r, &why) < 0);
-	assert_null(r);
-	assert_true(why.text[0]);
-	free(cert);
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		uint8_t *cert = load(refused[i], &len);
+
+		why.text[0] = '\0';
+		assert_true(escrow_recipient_parse(cert, len, &r, &why) < 0);
+		assert_null(r);
+		assert_true(why.text[0]);
+		free(cert);
+	}
 	memset(junk, 0x30, sizeof(junk));
 	assert_int_equal(escrow_recipient_parse(junk, sizeof(junk), &r, &why), -EBADMSG);
 	assert_null(r);

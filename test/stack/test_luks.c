@@ -456,7 +456,10 @@ static void keyslots_replaced_with_the_recovery_key(void)
 	assert_true(new_slot >= 0 && new_slot != tpm_slot && new_slot != rec_slot);
 	new_token = luks_add_token(path, "{\"type\":\"systemd-tpm2\",\"keyslots\":[\"2\"]}", new_slot);
 	assert_true(new_token >= 0 && new_token != old_token);
+	assert_int_equal(luks_keyslot_has_token(path, tpm_slot), 1);
 	assert_int_equal(luks_remove_token(path, old_token), 0);
+	assert_int_equal(luks_keyslot_has_token(path, tpm_slot), 0);
+	assert_int_equal(luks_keyslot_has_token(path, rec_slot), 1);
 	assert_int_equal(luks_remove_keyslot(path, tpm_slot), 0);
 
 	assert_true(luks_open(path, NULL, tpm_slot, old_pass, old_len, NULL) < 0);
