@@ -160,25 +160,30 @@ $(BUILD)/ovmf/vars.fd: $(KEYDIR)/db.crt tools/ovmf-vars.sh tools/lib.sh
 	@mkdir -p $(dir $@)
 	tools/ovmf-vars.sh $(KEYDIR) $@
 
-# /init, busybox for the debug shell, the certificates root images may be
-# signed with, the escrow certificate recovery keys are encrypted to,
-# mke2fs for first-boot /var, the partition definitions.
+# /init, the certificates root images may be signed with, the escrow
+# certificate recovery keys are encrypted to, mke2fs for first-boot /var,
+# the partition definitions.  The production initramfs has nothing else:
+# its command line cannot reach a shell, so it carries none.  The debug
+# one (debug UKI, scenarios whose command line enables the shell) adds
+# busybox.
 REPART_DEFS := $(sort $(wildcard initramfs/repart.d/*.conf))
-$(BUILD)/initramfs.zst: $(BUILD)/init $(BUILD)/kernel.dir $(KEYDIR)/image.der $(KEYDIR)/escrow.crt initramfs/build.sh initramfs/modules.list $(REPART_DEFS)
-	initramfs/build.sh $@ $(KERNEL_DIR) $(BUILD)/init \
-		/bin/busybox=bin/busybox $(KEYDIR)/image.der=etc/rampart/trusted/image.der \
-		$(KEYDIR)/escrow.crt=etc/rampart/escrow.crt \
-		$(SYSROOT)/sbin/mke2fs=sbin/mke2fs \
-		$(foreach f,$(REPART_DEFS),$(f)=etc/rampart/repart.d/$(notdir $(f)))
+INITRAMFS_DEPS := $(BUILD)/init $(BUILD)/kernel.dir $(KEYDIR)/image.der $(KEYDIR)/escrow.crt initramfs/build.sh \
+	initramfs/modules.list $(REPART_DEFS)
+INITRAMFS_FILES = $(KEYDIR)/image.der=etc/rampart/trusted/image.der $(KEYDIR)/escrow.crt=etc/rampart/escrow.crt \
+	$(SYSROOT)/sbin/mke2fs=sbin/mke2fs $(foreach f,$(REPART_DEFS),$(f)=etc/rampart/repart.d/$(notdir $(f)))
+INITRAMFS_DEBUG_FILES := /bin/busybox=bin/busybox
+$(BUILD)/initramfs.zst: $(INITRAMFS_DEPS)
+	initramfs/build.sh $@ $(KERNEL_DIR) $(BUILD)/init $(INITRAMFS_FILES)
+$(BUILD)/initramfs-debug.zst: $(INITRAMFS_DEPS)
+	initramfs/build.sh $@ $(KERNEL_DIR) $(BUILD)/init $(INITRAMFS_FILES) $(INITRAMFS_DEBUG_FILES)
 
 # The initramfs's SBOM (CycloneDX 1.5 JSON), beside it: every file with its
 # sha256; the stack's Debian source packages with their .dsc and patches;
-# the kernel package; busybox.
+# the kernel package (the production initramfs: no busybox).
 SBOM := $(BUILD)/initramfs.cdx.json
 $(SBOM): $(BUILD)/initramfs.zst tools/sbom.py
 	tools/sbom.py --files $<.files.tsv --stack $(SYSROOT)/manifest.tsv \
 		--kernel $(KERNEL_DIR)/package \
-		--busybox-version "$$(dpkg-query -W -f='$${Version}' busybox-static)" \
 		--name rampart-initramfs --version $(IMAGE_VERSION) --rampart-version $(VERSION) \
 		--image $< --out $@
 sbom: $(SBOM)
@@ -195,15 +200,18 @@ repro-check: | host-deps
 	@mkdir -p $(RESULTS)
 	@BUILD=$(BUILD) KEYDIR=$(KEYDIR) tools/repro-check.sh $(RESULTS)/repro.txt
 
-$(BUILD)/uki/%.unsigned.efi: uki/cmdline.% $(BUILD)/initramfs.zst uki/build.sh uki/os-release.in
+# The debug UKI gets the initramfs with the shell; every other one the production initramfs.
+uki_initrd = $(BUILD)/initramfs$(if $(filter debug,$(1)),-debug).zst
+.SECONDEXPANSION:
+$(BUILD)/uki/%.unsigned.efi: uki/cmdline.% $$(call uki_initrd,$$*) uki/build.sh uki/os-release.in
 	@mkdir -p $(dir $@)
-	uki/build.sh --kernel $(KERNEL_DIR)/boot/vmlinuz-* --initrd $(BUILD)/initramfs.zst \
+	uki/build.sh --kernel $(KERNEL_DIR)/boot/vmlinuz-* --initrd $(call uki_initrd,$*) \
 		--cmdline $< --os-release uki/os-release.in --version-id $(IMAGE_VERSION) \
 		--unsigned --out $@
 
-$(BUILD)/uki/%.efi: uki/cmdline.% $(BUILD)/initramfs.zst $(KEYDIR)/db.crt uki/build.sh uki/os-release.in
+$(BUILD)/uki/%.efi: uki/cmdline.% $$(call uki_initrd,$$*) $(KEYDIR)/db.crt uki/build.sh uki/os-release.in
 	@mkdir -p $(dir $@)
-	uki/build.sh --kernel $(KERNEL_DIR)/boot/vmlinuz-* --initrd $(BUILD)/initramfs.zst \
+	uki/build.sh --kernel $(KERNEL_DIR)/boot/vmlinuz-* --initrd $(call uki_initrd,$*) \
 		--cmdline $< --os-release uki/os-release.in --version-id $(IMAGE_VERSION) \
 		--key $(KEYDIR)/db.key --cert $(KEYDIR)/db.crt --out $@
 
@@ -265,12 +273,13 @@ $(BUILD)/images/initrd-systemd-%.img: tools/mkinitrd-systemd.sh tools/lib.sh $(B
 
 IMAGES := $(addprefix $(BUILD)/images/,base.img ab.img rogue-signed.img foreign-rogue.img foreign-ours.img \
 	update-2.0.img mkosi.img repart-default.img systemd-os.img initrd-systemd-252.img initrd-systemd-254.img)
-images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/db.crt
-	@for f in $(BUILD)/init $(BUILD)/initramfs.zst $(BUILD)/initramfs.zst.cpio $(BUILD)/uki/production.efi; do \
+images: $(IMAGES) $(BUILD)/uki/debug.efi $(BUILD)/initramfs-debug.zst $(BUILD)/ovmf/vars.fd $(ROGUE_KEYDIR)/db.crt
+	@for f in $(BUILD)/init $(BUILD)/initramfs.zst $(BUILD)/initramfs.zst.cpio $(BUILD)/initramfs-debug.zst \
+		$(BUILD)/uki/production.efi; do \
 		printf '%-34s %9d bytes\n' $$f $$(stat -c %s $$f); done
 
 SCENARIO_ENV = BUILD=$(BUILD) KEYDIR=$(KEYDIR) ROGUE_KEYDIR=$(ROGUE_KEYDIR) \
-	KERNEL_DIR=$(KERNEL_DIR) INITRD=$(BUILD)/initramfs.zst
+	KERNEL_DIR=$(KERNEL_DIR) INITRD=$(BUILD)/initramfs.zst INITRD_DEBUG=$(BUILD)/initramfs-debug.zst
 
 # Test tools the scenarios use against the machine (test/qemu/*.c, static
 # like /init, linked with the lib/ modules they include; never shipped).

@@ -78,7 +78,7 @@ static const struct {
 		"the TPM refused to seal; check that it is enabled and not owned with a password" },
 	[REFUSE_TPM_PCR_MISMATCH] = { "tpm-pcr-mismatch",
 		"Secure Boot's configuration (PK, KEK, db, dbx) changed since /var was sealed: restore it, or boot "
-		"once with rampart.recovery=prompt on the signed command line and type the escrowed recovery key "
+		"once with rampart.recovery=prompt:PCR7-BEFORE-THE-CHANGE on the signed command line and type the escrowed recovery key "
 		"(README, \"Recovery\")" },
 	[REFUSE_SECURE_BOOT_OFF] = { "secure-boot-off",
 		"enable Secure Boot with your keys enrolled (and leave setup mode)" },

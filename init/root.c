@@ -282,11 +282,14 @@ static int rollback_floor(struct boot *b, uint32_t *floor)
 	if (!b->storage.tpm)
 		return boot_refuse(b, REFUSE_TPM_MISSING, TPM2_DEVICE_PATH, 0,
 				   "no usable TPM: the rollback floor and the storage key cannot be had");
+	if (b->storage.record_state == -ESTALE && b->opts.n_recovery_pcr7)
+		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, boot_record_name(), 0,
+				   "written under neither the current PCR 7 nor a value rampart.recovery=prompt: names "
+				   "(replaced since?); the rollback floor and the storage key cannot be had, no slot booted");
 	if (b->storage.record_state == -ESTALE)
 		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, boot_record_name(), 0,
-				   "%s; the rollback floor and the storage key cannot be had, no slot booted%s",
-				   b->storage.record_why.text, b->opts.n_recovery_pcr7
-				   ? " (nor under a PCR 7 value rampart.recovery=prompt: names)" : "");
+				   "%s; the rollback floor and the storage key cannot be had, no slot booted",
+				   b->storage.record_why.text);
 	return boot_refuse(b, REFUSE_STORAGE_RECORD, boot_record_name(), 0,
 			   "no valid record of the volumes this machine provisioned: %s; the rollback floor is "
 			   "unknown, no slot booted", b->storage.record_why.text);

@@ -88,6 +88,11 @@ int debug_shell(struct boot *b, const char *why)
 
 	if (!b->opts.debug_shell)
 		return -EPERM;
+	/* The production initramfs has no shell at all (Makefile, INITRAMFS_DEBUG_FILES). */
+	if (access(SHELL, X_OK) < 0) {
+		log_error("no debug shell: %s is not in this initramfs (a production build has no shell)", SHELL);
+		return -ENOENT;
+	}
 	r = lock_before_shell(b, &no_tpm);
 	if (r < 0) {
 		log_error("no debug shell: PCR 7 could not be extended and checked (%s)", strerror(-r));

@@ -75,6 +75,7 @@ ORIGIN = [
     ("/lib/modules/rampart.load", ["rampart"]),
     ("/etc/rampart/repart.d/*", ["rampart"]),
     ("/etc/rampart/trusted/*", []),
+    ("/etc/rampart/escrow.crt", []),
 ]
 
 # Debian copyright-format short names and deprecated SPDX ids -> SPDX ids.
@@ -325,7 +326,8 @@ def build(a):
     kernel = read_kernel(a.kernel)
     for what, v in (("--version", a.version), ("--rampart-version", a.rampart_version),
                     ("--busybox-version", a.busybox_version)):
-        check(VERSION.match(v) is not None, what, f"bad version {v!r}")
+        check(v is None and what == "--busybox-version" or VERSION.match(v or "") is not None, what,
+              f"bad version {v!r}")
     check(re.fullmatch(r"[A-Za-z0-9._-]+", a.name) is not None, "--name", f"bad name {a.name!r}")
     check(DEB_NAME.match(a.arch) is not None, "--arch", f"bad arch {a.arch!r}")
 
@@ -343,18 +345,20 @@ def build(a):
     refs["rampart"] = rampart["bom-ref"]
     components.append(rampart)
 
-    p = purl("deb", "debian", "busybox-static", a.busybox_version, {"arch": a.arch})
-    components.append({
-        "type": "application",
-        "bom-ref": p,
-        "name": "busybox-static",
-        "version": a.busybox_version,
-        "purl": p,
-        "supplier": DEBIAN,
-        "licenses": licenses("GPL-2.0-only"),
-        "description": "Debian binary package of the build host; /bin/busybox (debug shell)",
-    })
-    refs["busybox-static"] = p
+    # Only the debug initramfs has a shell.
+    if a.busybox_version is not None:
+        p = purl("deb", "debian", "busybox-static", a.busybox_version, {"arch": a.arch})
+        components.append({
+            "type": "application",
+            "bom-ref": p,
+            "name": "busybox-static",
+            "version": a.busybox_version,
+            "purl": p,
+            "supplier": DEBIAN,
+            "licenses": licenses("GPL-2.0-only"),
+            "description": "Debian binary package of the build host; /bin/busybox (debug shell)",
+        })
+        refs["busybox-static"] = p
 
     p = purl("deb", "debian", kernel["package"], kernel["version"], {"arch": a.arch})
     components.append({
@@ -448,7 +452,8 @@ def build(a):
             deps[ref] = []
 
     deps[refs["rampart"]] = init_libs
-    deps[refs["busybox-static"]] = []
+    if "busybox-static" in refs:
+        deps[refs["busybox-static"]] = []
     deps[refs["kernel"]] = []
     for name in stack:
         deps[refs[name]] = sorted(refs[n] for n in STACK_LINKS.get(name, []) if n in refs)
@@ -510,7 +515,7 @@ def main():
     ap.add_argument("--files", required=True, help="initramfs/build.sh's OUT.sbom.tsv")
     ap.add_argument("--stack", required=True, help="SYSROOT/manifest.tsv of tools/build-stack.sh")
     ap.add_argument("--kernel", required=True, help="KERNEL_DIR/package of tools/kernel.sh")
-    ap.add_argument("--busybox-version", required=True, help="version of the host's busybox-static")
+    ap.add_argument("--busybox-version", help="version of the host's busybox-static (an initramfs with /bin/busybox)")
     ap.add_argument("--name", default="rampart-initramfs", help="name of the image (default %(default)s)")
     ap.add_argument("--version", required=True, help="version of the image")
     ap.add_argument("--rampart-version", help="version of rampart (/init); default: --version")

@@ -5,7 +5,7 @@
 #   test/qemu/run-scenarios.sh RESULTS [NAME...]
 #
 # Environment (set by the Makefile): BUILD, KEYDIR, ROGUE_KEYDIR, KERNEL_DIR,
-# INITRD.
+# INITRD (the production initramfs), INITRD_DEBUG (the one with the shell).
 set -uo pipefail
 
 results=$1; shift
@@ -31,7 +31,14 @@ keydir_for() {
 
 # Builds (once per key and command line) the UKI a scenario boots.
 uki_for() { # key cmdline [initrd] -> path
-	local key=$1 cmdline=$2 initrd=${3:-$INITRD} tag dir
+	local key=$1 cmdline=$2 initrd=${3:-} tag dir
+	# Only a command line that enables the debug shell gets the initramfs that has one.
+	if [ -z "$initrd" ]; then
+		case " $cmdline " in
+		*" rampart.debug=shell "* | *" rd.shell "* | *" rd.shell=1 "*) initrd=$INITRD_DEBUG ;;
+		*) initrd=$INITRD ;;
+		esac
+	fi
 	tag=$(printf '%s\n%s\n%s\n%s\n' "$key" "$cmdline" "$initrd" "$(stat -c %Y "$initrd")" | sha256sum | cut -c1-12)
 	dir=$BUILD/scenarios/.uki/$tag
 	if [ ! -f "$dir/uki.efi" ]; then
@@ -179,6 +186,39 @@ never_shown() { # SECRET
 			fail "the recovery key appears in clear in $f"
 		fi
 	done
+}
+
+# The pre-lock PCR 7 value the boot report of the boot logged in LOG gives
+# (what rampart.recovery=prompt:PCR7 names after a Secure Boot update).
+pcr7_before_lock() { # LOG
+	sed -n 's/.*"pcr7_before_lock": *"\([0-9a-f]\{64\}\)".*/\1/p' "$1" | head -n 1
+}
+
+# Puts an attacker's LUKS2 volume in the partition labelled LABEL: the same
+# LUKS UUID, the genuine volume's token 0 copied (after a Secure Boot
+# update it fails on PCR 7, so the recovery prompt appears) and a
+# systemd-recovery token naming a keyslot for KEY, which the attacker
+# knows.  The volume stays in $dir/attacker.vol, KEY in $dir/attacker.key.
+attacker_volume() { # LABEL KEY
+	local uuid
+	part_range "$1"
+	dd if="$dir/disk.img" of="$dir/genuine.vol" bs=1M iflag=skip_bytes,count_bytes skip="$PART_OFFSET" \
+		count="$PART_SIZE" conv=sparse status=none || fail "cannot read the $1 partition"
+	uuid=$(cryptsetup luksUUID "$dir/genuine.vol") || fail "the $1 partition is not LUKS"
+	cryptsetup token export --token-id 0 "$dir/genuine.vol" >"$dir/genuine-token.json" ||
+		fail "cannot export the $1 volume's token"
+	printf '%s' "$2" >"$dir/attacker.key"
+	rm -f "$dir/attacker.vol" "$dir/genuine.vol"
+	truncate -s "$PART_SIZE" "$dir/attacker.vol"
+	{
+		cryptsetup luksFormat --batch-mode --type luks2 --uuid "$uuid" --pbkdf pbkdf2 \
+			--pbkdf-force-iterations 1000 --key-file "$dir/attacker.key" "$dir/attacker.vol" &&
+		cryptsetup token import --token-id 0 --json-file "$dir/genuine-token.json" "$dir/attacker.vol" &&
+		printf '{"type":"systemd-recovery","keyslots":["0"]}' >"$dir/recovery-token.json" &&
+		cryptsetup token import --token-id 1 --json-file "$dir/recovery-token.json" "$dir/attacker.vol"
+	} >"$dir/attacker.log" 2>&1 || fail "cannot make the attacker's volume (log: $dir/attacker.log)"
+	dd if="$dir/attacker.vol" of="$dir/disk.img" bs=1M oflag=seek_bytes seek="$PART_OFFSET" conv=notrunc,sparse \
+		status=none || fail "cannot write the $1 partition"
 }
 
 # Puts a UKI with another signed command line on the scenario's ESP.
