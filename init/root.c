@@ -286,6 +286,11 @@ static int rollback_floor(struct boot *b, uint32_t *floor)
 		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, boot_record_name(), 0,
 				   "written under neither the current PCR 7 nor a value rampart.recovery=prompt: names "
 				   "(replaced since?); the rollback floor and the storage key cannot be had, no slot booted");
+	/* A stale record proves nothing by itself: only the PCR 7 value it was written under, named by the signed command line. */
+	if (b->storage.record_state == -ESTALE && b->opts.recovery_prompt)
+		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, boot_record_name(), 0,
+				   "written under another PCR 7; to recover, rampart.recovery=prompt: must name that value "
+				   "(pcr7_before_lock of a boot report before the change); no slot booted");
 	if (b->storage.record_state == -ESTALE)
 		return boot_refuse(b, REFUSE_TPM_PCR_MISMATCH, boot_record_name(), 0,
 				   "%s; the rollback floor and the storage key cannot be had, no slot booted",
