@@ -31,8 +31,9 @@ struct escrow_recipient {
 	const char *curve; /* NULL: RSA */
 };
 
-/* Smaller RSA keys are refused: OAEP-SHA-256 needs 66 bytes besides the key anyway, and 2048 is the floor today. */
+/* RSA keys between these: 2048 is the floor today; the ciphertext buffer holds 4096 bits. */
 #define RSA_MIN_BITS 2048
+#define RSA_MAX_BITS 4096
 
 /* mbedtls's randomness callback: the kernel's pool, as for every other key rampart makes. */
 static int kernel_random(void *ctx, unsigned char *buf, size_t len)
@@ -67,9 +68,11 @@ int escrow_recipient_parse(const uint8_t *cert, size_t len, struct escrow_recipi
 		return reason_set(why, -EBADMSG, "not an X.509 certificate (PEM or DER)");
 	}
 	type = mbedtls_pk_get_type(&r->crt.pk);
-	if (type == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&r->crt.pk) < RSA_MIN_BITS) {
+	if (type == MBEDTLS_PK_RSA &&
+	    (mbedtls_pk_get_bitlen(&r->crt.pk) < RSA_MIN_BITS || mbedtls_pk_get_bitlen(&r->crt.pk) > RSA_MAX_BITS)) {
 		mbedtls_x509_crt_free(&r->crt);
-		return reason_set(why, -EOPNOTSUPP, "the certificate's RSA key has fewer than %d bits", RSA_MIN_BITS);
+		return reason_set(why, -EOPNOTSUPP, "the certificate's RSA key is not %d-%d bits", RSA_MIN_BITS,
+				  RSA_MAX_BITS);
 	}
 	if (type == MBEDTLS_PK_ECKEY || type == MBEDTLS_PK_ECKEY_DH) {
 		const mbedtls_ecp_curve_info *curve =
@@ -102,7 +105,7 @@ void escrow_recipient_free(struct escrow_recipient *r)
 /* What a token carries besides its type, keyslot and recipient. */
 struct sealed_key {
 	const char *scheme, *curve; /* curve: EC only */
-	uint8_t ct[512], eph[EC_POINT_MAX], iv[16], tag[32];
+	uint8_t ct[RSA_MAX_BITS / 8], eph[EC_POINT_MAX], iv[16], tag[32];
 	size_t ct_len, eph_len;
 };
 

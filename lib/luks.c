@@ -44,6 +44,13 @@ static const struct crypt_pbkdf_type keyslot_pbkdf = {
 	.flags = CRYPT_PBKDF_NO_BENCHMARK,
 };
 
+static int set_keyslot_kdf(struct crypt_device *cd, const char *dev)
+{
+	int r = crypt_set_pbkdf_type(cd, &keyslot_pbkdf);
+
+	return r < 0 ? log_debug_errno(r, "%s: cannot set the keyslot KDF", dev) : 0;
+}
+
 static __attribute__((noinline)) int format_volume(const char *dev, const char *label, const char *pass,
 						  size_t pass_len)
 {
@@ -54,9 +61,9 @@ static __attribute__((noinline)) int format_volume(const char *dev, const char *
 	r = crypt_init(&cd, dev);
 	if (r < 0)
 		return log_debug_errno(r, "cannot open %s", dev);
-	r = crypt_set_pbkdf_type(cd, &keyslot_pbkdf);
+	r = set_keyslot_kdf(cd, dev);
 	if (r < 0)
-		return log_debug_errno(r, "%s: cannot set the keyslot KDF", dev);
+		return r;
 	r = crypt_format(cd, CRYPT_LUKS2, LUKS_CIPHER, LUKS_CIPHER_MODE, NULL, NULL, LUKS_KEY_BYTES, &params);
 	if (r < 0)
 		return log_debug_errno(r, "%s: cannot format LUKS2", dev);
@@ -82,9 +89,9 @@ static __attribute__((noinline)) int add_keyslot(const char *dev, int keyslot, c
 	r = load_luks2(&cd, dev);
 	if (r < 0)
 		return log_debug_errno(r, "%s: cannot load its LUKS2 header", dev);
-	r = crypt_set_pbkdf_type(cd, &keyslot_pbkdf);
+	r = set_keyslot_kdf(cd, dev);
 	if (r < 0)
-		return log_debug_errno(r, "%s: cannot set the keyslot KDF", dev);
+		return r;
 	r = crypt_volume_key_get(cd, keyslot, vk, &vk_len, pass, pass_len);
 	if (r >= 0)
 		r = crypt_keyslot_add_by_volume_key(cd, CRYPT_ANY_SLOT, vk, vk_len, new_pass, new_len);
