@@ -8,6 +8,7 @@
 
 #include "boot.h"
 #include "log.h"
+#include "modules.h"
 
 int boot_refuse(struct boot *b, enum refusal_id id, const char *object, int err, const char *fmt, ...)
 {
@@ -37,6 +38,26 @@ void test_stop(const struct boot *b, const char *step)
 	log_notice("test-stop: stopped at %s (rampart.test-stop=)", step);
 	for (;;)
 		pause();
+}
+
+const char *const boot_module_lists[MODULES_FOR__COUNT] = {
+	[MODULES_FOR_ROOT] = "/lib/modules/root.load",
+	[MODULES_FOR_STORAGE] = "/lib/modules/storage.load",
+};
+
+void boot_modules_ready(struct boot *b, enum boot_modules need)
+{
+	uint64_t start = now_usec();
+	int loaded, failed;
+
+	if (b->modules_ready > (int)need)
+		return;
+	loaded = modules_load_wait(&b->modules, need + 1, &failed);
+	log_info("%d kernel modules loaded in the background so far (for %s), %d not loaded; waited %lu ms", loaded,
+		 strrchr(boot_module_lists[need], '/') + 1, failed, (unsigned long)((now_usec() - start) / 1000));
+	b->modules_ready = need + 1;
+	if (b->modules_ready == MODULES_FOR__COUNT)
+		modules_load_end(&b->modules);
 }
 
 const struct partition *boot_disk_partition(const struct boot *b, enum part_role role)

@@ -15,6 +15,7 @@
 #include "cmdline.h"
 #include "disks.h"
 #include "luks.h"
+#include "modules.h"
 #include "probe.h"
 #include "recovery_key.h"
 #include "reason.h"
@@ -112,6 +113,8 @@ struct boot {
 	uint64_t state_usec[ST__COUNT];
 	int current;
 	char **init_argv;       /* what the kernel gave us, passed on to the root's init */
+	struct modules_job modules; /* the modules setup left loading: boot_modules_ready() */
+	int modules_ready;          /* how many of boot_module_lists[] were waited for */
 
 	/* probe */
 	struct partition_table table;
@@ -149,5 +152,19 @@ const struct partition *boot_disk_partition(const struct boot *b, enum part_role
 
 /* rampart.test-stop=STEP: tests stop the machine here, as a power cut would. */
 void test_stop(const struct boot *b, const char *step);
+
+/*
+ * The kernel modules setup leaves loading in the background, in this
+ * order (initramfs/modules.list): a state waits with boot_modules_ready()
+ * before it first uses what it names.  Each wait logs what loaded once;
+ * later ones return at once.
+ */
+enum boot_modules {
+	MODULES_FOR_ROOT,    /* dm-verity, erofs: verify-root */
+	MODULES_FOR_STORAGE, /* dm-crypt, ext4: recover, open-storage */
+	MODULES_FOR__COUNT,
+};
+extern const char *const boot_module_lists[MODULES_FOR__COUNT];
+void boot_modules_ready(struct boot *b, enum boot_modules need);
 
 #endif

@@ -293,6 +293,7 @@ int state_recover(void *ctx)
 				   "no valid record of the volumes this machine provisioned (%s): a recovery key "
 				   "cannot be checked against it; nothing changed", st->record_why.text);
 	st->recovery_outcome = "asked";
+	boot_modules_ready(b, MODULES_FOR_STORAGE);
 	if (!st->record_stale)
 		log_warning("recover: PCR 7 is the value the record was last written under: a token, not the Secure "
 			    "Boot configuration, changed; type the recovery key only if that is expected");

@@ -128,6 +128,7 @@ static int try_slot(struct boot *b, const struct slot *s, const struct trust_sto
 	}
 	log_info("slot %s: root hash %s signed by a trusted certificate", s->label, sig->root_hash_hex);
 
+	boot_modules_ready(b, MODULES_FOR_ROOT);
 	r = verity_open(ROOT_DM_NAME, s->root->devnode, s->verity->devnode, sig->root_hash, sig->root_hash_len,
 			&why);
 	if (r < 0) {

@@ -33,7 +33,7 @@
 #include "volumes.h"
 
 #define MODULES_DIR "/lib/modules"
-#define MODULES_LIST "/lib/modules/rampart.load"
+#define MODULES_EARLY "/lib/modules/early.load"
 
 static void warn_option(void *userdata, const char *key, const char *value, const char *why)
 {
@@ -67,10 +67,14 @@ static int state_setup(void *ctx)
 		 b->opts.device_timeout_sec, b->opts.device_settle_ms, b->opts.init, b->opts.debug_shell ? "yes" : "no",
 		 b->opts.break_before[0] ? " break=" : "", b->opts.break_before);
 
-	r = modules_load_list(MODULES_DIR, MODULES_LIST, &failed);
+	r = modules_load_list(MODULES_DIR, MODULES_EARLY, &failed);
 	if (r < 0)
-		return boot_refuse(b, REFUSE_SETUP_MODULES, MODULES_LIST, r, "cannot read the module list");
+		return boot_refuse(b, REFUSE_SETUP_MODULES, MODULES_EARLY, r, "cannot read the module list");
 	log_info("loaded %d kernel modules, %d not loaded", r, failed);
+	/* The rest load while probe waits for the disks; boot_modules_ready() waits for them. */
+	r = modules_load_start(&b->modules, MODULES_DIR, boot_module_lists, MODULES_FOR__COUNT);
+	if (r < 0)
+		return boot_refuse(b, REFUSE_SETUP_MODULES, MODULES_DIR, r, "cannot read the module lists");
 	cryptsetup_log_setup();
 	return ST_PROBE;
 }

@@ -455,30 +455,40 @@ static int make_filesystem(struct boot *b, const struct volume *v, const char *m
 }
 
 /*
- * The second way in: a keyslot for this installation's recovery key, and
- * beside it the key encrypted to the escrow certificate (lib/escrow.h).
- * The key's text exists only here, for the keyslot's KDF.
+ * The second way in, made with the volume: a keyslot for this
+ * installation's recovery key, and beside it the key encrypted to the
+ * escrow certificate (lib/escrow.h).  The key's text exists only here,
+ * for the keyslot's KDF.
  */
-static int enrol_recovery_key(struct boot *b, const struct volume *v, int keyslot, const char *pass, size_t pass_len)
+static int format_luks(struct boot *b, const struct volume *v, const char *pass, size_t pass_len, int *recovery_slot)
+{
+	char text[RECOVERY_KEY_TEXT_LEN + 1];
+	int keyslot;
+
+	*recovery_slot = -1;
+	if (!b->storage.have_recovery_key)
+		return luks_format(v->part->devnode, v->label, pass, pass_len);
+	recovery_key_format(b->storage.recovery_key, text);
+	keyslot = luks_format_with_recovery(v->part->devnode, v->label, pass, pass_len, text, strlen(text),
+					    recovery_slot);
+	explicit_wipe(text, sizeof(text));
+	return keyslot;
+}
+
+static int escrow_recovery_key(struct boot *b, const struct volume *v, int recovery_slot)
 {
 	_cleanup_free_ char *json = NULL;
-	char text[RECOVERY_KEY_TEXT_LEN + 1];
-	int slot, r;
+	int r;
 
-	if (!b->storage.have_recovery_key)
+	if (recovery_slot < 0)
 		return 0;
-	recovery_key_format(b->storage.recovery_key, text);
-	slot = luks_add_keyslot(v->part->devnode, keyslot, pass, pass_len, text, strlen(text));
-	explicit_wipe(text, sizeof(text));
-	r = slot;
+	r = escrow_token_build(b->storage.escrow, b->storage.recovery_key, recovery_slot, &json);
 	if (r >= 0)
-		r = escrow_token_build(b->storage.escrow, b->storage.recovery_key, slot, &json);
-	if (r >= 0)
-		r = luks_add_token(v->part->devnode, json, slot);
+		r = luks_add_token(v->part->devnode, json, recovery_slot);
 	if (r < 0)
 		return boot_refuse(b, REFUSE_STORAGE_FORMAT, v->part->devnode, r,
 				   "cannot enrol the escrowed recovery key");
-	log_info("open-storage: %s: recovery keyslot %d, escrowed in token %d", vol_path(v), slot, r);
+	log_info("open-storage: %s: recovery keyslot %d, escrowed in token %d", vol_path(v), recovery_slot, r);
 	return 0;
 }
 
@@ -486,11 +496,11 @@ static int enrol_recovery_key(struct boot *b, const struct volume *v, int keyslo
 static int format_volume(struct boot *b, struct volume *v, const char *pass, size_t pass_len, const char *mapper)
 {
 	_cleanup_free_ char *json = NULL;
-	int keyslot, r;
+	int keyslot, recovery_slot, r;
 
 	log_notice("open-storage: formatting %s (partition \"%s\" was created on this boot) as LUKS2 for %s",
 		   v->part->devnode, v->part->label, vol_path(v));
-	keyslot = luks_format(v->part->devnode, v->label, pass, pass_len);
+	keyslot = format_luks(b, v, pass, pass_len, &recovery_slot);
 	if (keyslot < 0)
 		return boot_refuse(b, REFUSE_STORAGE_FORMAT, v->part->devnode, keyslot, "cannot format LUKS2");
 	r = tpm2_token_build(&b->storage.sealed, keyslot, &json);
@@ -498,7 +508,7 @@ static int format_volume(struct boot *b, struct volume *v, const char *pass, siz
 		r = luks_add_token(v->part->devnode, json, keyslot);
 	if (r < 0)
 		return boot_refuse(b, REFUSE_STORAGE_FORMAT, v->part->devnode, r, "cannot store the %s token", TPM2_TOKEN_TYPE);
-	r = enrol_recovery_key(b, v, keyslot, pass, pass_len);
+	r = escrow_recovery_key(b, v, recovery_slot);
 	if (r != 0)
 		return r;
 	test_stop(b, v->role == ROLE_VAR ? "format-var" : "format-tmp");
@@ -713,6 +723,7 @@ int state_open_storage(void *ctx)
 	if (!b->storage.have_secret || b->storage.pcr7_extended)
 		return boot_refuse(b, REFUSE_LOCKED, "volume secret", 0,
 				   "no volume secret in hand (PCR 7 was extended before storage was opened)");
+	boot_modules_ready(b, MODULES_FOR_STORAGE);
 	if (mkdir(RAMPART_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		r = boot_refuse(b, REFUSE_STORAGE_MOUNT, RAMPART_RUN_DIR, errno, "cannot create");
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(b->storage.vols); i++) {

@@ -6,7 +6,8 @@
 #
 # KERNEL_DIR comes from tools/kernel.sh.  The modules of
 # initramfs/modules.list and their dependencies go to /lib/modules, with
-# /lib/modules/rampart.load listing them in load order for /init.  Extra
+# /lib/modules/SECTION.load listing each section's in load order for /init
+# (a dependency goes to the first section needing it).  Extra
 # files are copied as SRC=DEST.  Writes OUT.files.tsv beside the image:
 # one line per file (path, mode, size, sha256), the input of tools/sbom.py.
 set -euo pipefail
@@ -45,10 +46,29 @@ add_module() { # path; dependencies first
 	order+=("$p")
 }
 
+# One load list per section, in the order of the file; the sections /init reads only.
+sections="early root storage"
+section=
+declare -A list_of
+flush_section() {
+	[ -n "$section" ] || return 0
+	list_of[$section]=$(printf '%s\n' "${order[@]}")
+	order=()
+}
 while IFS= read -r name; do
 	name=${name%%#*}
 	name=${name//[[:space:]]/}
 	[ -n "$name" ] || continue
+	if [[ $name == \[*\] ]]; then
+		flush_section
+		section=${name:1:-1}
+		[[ " $sections " == *" $section "* ]] ||
+			{ echo "initramfs: modules.list: unknown section [$section] ($sections)" >&2; exit 1; }
+		[ -z "${list_of[$section]+set}" ] || { echo "initramfs: modules.list: [$section] twice" >&2; exit 1; }
+		list_of[$section]=
+		continue
+	fi
+	[ -n "$section" ] || { echo "initramfs: modules.list: module $name before any [section]" >&2; exit 1; }
 	p=${path_of[${name//-/_}]:-}
 	if [ -z "$p" ]; then
 		# Built into this kernel: nothing to load.
@@ -58,11 +78,14 @@ while IFS= read -r name; do
 	fi
 	add_module "$p"
 done < "$here/modules.list"
+flush_section
 
-for p in "${order[@]}"; do
-	install -D -m 0644 "$moddir/$p" "$stage/lib/modules/$p"
+for section in $sections; do
+	printf '%s\n' "${list_of[$section]:-}" | sed '/^$/d' > "$stage/lib/modules/$section.load"
+	while IFS= read -r p; do
+		install -D -m 0644 "$moddir/$p" "$stage/lib/modules/$p"
+	done < "$stage/lib/modules/$section.load"
 done
-printf '%s\n' "${order[@]}" > "$stage/lib/modules/rampart.load"
 
 for spec in "$@"; do
 	src=${spec%%=*} dest=${spec#*=}

@@ -16,6 +16,15 @@
 #define LUKS_CIPHER "aes"
 #define LUKS_CIPHER_MODE "xts-plain64"
 #define LUKS_KEY_BYTES 64
+/*
+ * Room for 8 keyslots of this key size (252 KiB each with the 4000-stripe
+ * AF split): the TPM's, the recovery key's, the spare a recovery adds
+ * before it removes the old one, and 5 for what the owner enrols later
+ * (systemd-cryptenroll).  LUKS2's default is 16 MiB, which crypt_format()
+ * writes twice (zeros, then random bytes): most of a first boot's cost
+ * for nothing but 56 keyslots nobody uses.
+ */
+#define LUKS_KEYSLOTS_BYTES (2u << 20)
 
 static int load_luks2(struct crypt_device **cd, const char *dev)
 {
@@ -52,7 +61,8 @@ static int set_keyslot_kdf(struct crypt_device *cd, const char *dev)
 }
 
 static __attribute__((noinline)) int format_volume(const char *dev, const char *label, const char *pass,
-						  size_t pass_len)
+						  size_t pass_len, const char *second, size_t second_len,
+						  int *second_slot)
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
 	struct crypt_params_luks2 params = { .label = label, .sector_size = 4096 };
@@ -64,18 +74,34 @@ static __attribute__((noinline)) int format_volume(const char *dev, const char *
 	r = set_keyslot_kdf(cd, dev);
 	if (r < 0)
 		return r;
+	/* 0: LUKS2's default metadata size. */
+	r = crypt_set_metadata_size(cd, 0, LUKS_KEYSLOTS_BYTES);
+	if (r < 0)
+		return log_debug_errno(r, "%s: cannot set the keyslot area size", dev);
 	r = crypt_format(cd, CRYPT_LUKS2, LUKS_CIPHER, LUKS_CIPHER_MODE, NULL, NULL, LUKS_KEY_BYTES, &params);
 	if (r < 0)
 		return log_debug_errno(r, "%s: cannot format LUKS2", dev);
 	r = crypt_keyslot_add_by_volume_key(cd, CRYPT_ANY_SLOT, NULL, 0, pass, pass_len);
 	if (r < 0)
 		return log_debug_errno(r, "%s: cannot add a keyslot", dev);
+	if (second) {
+		/* The volume key is still in @cd: no KDF run and keyslot read to get it back. */
+		*second_slot = crypt_keyslot_add_by_volume_key(cd, CRYPT_ANY_SLOT, NULL, 0, second, second_len);
+		if (*second_slot < 0)
+			return log_debug_errno(*second_slot, "%s: cannot add the second keyslot", dev);
+	}
 	return r;
 }
 
 int luks_format(const char *dev, const char *label, const char *pass, size_t pass_len)
 {
-	return WIPE_STACK_AFTER(format_volume(dev, label, pass, pass_len));
+	return WIPE_STACK_AFTER(format_volume(dev, label, pass, pass_len, NULL, 0, NULL));
+}
+
+int luks_format_with_recovery(const char *dev, const char *label, const char *pass, size_t pass_len,
+			      const char *second, size_t second_len, int *second_slot)
+{
+	return WIPE_STACK_AFTER(format_volume(dev, label, pass, pass_len, second, second_len, second_slot));
 }
 
 static __attribute__((noinline)) int add_keyslot(const char *dev, int keyslot, const char *pass, size_t pass_len,

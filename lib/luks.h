@@ -19,6 +19,9 @@
 
 /* Formats @dev (aes-xts-plain64, 512-bit volume key) with one keyslot for @pass; returns the keyslot. */
 int luks_format(const char *dev, const char *label, const char *pass, size_t pass_len);
+/* The same, and a second keyslot for @second (the recovery key), in *@second_slot. */
+int luks_format_with_recovery(const char *dev, const char *label, const char *pass, size_t pass_len,
+			      const char *second, size_t second_len, int *second_slot);
 
 /*
  * Adds a keyslot for @new_pass, with the volume key that @pass opens on

@@ -72,7 +72,7 @@ ORIGIN = [
     ("/sbin/mke2fs", ["e2fsprogs", "util-linux"]),
     ("/lib/modules/*.ko", ["kernel"]),
     ("/lib/modules/*.ko.*", ["kernel"]),
-    ("/lib/modules/rampart.load", ["rampart"]),
+    ("/lib/modules/*.load", ["rampart"]),
     ("/etc/rampart/repart.d/*", ["rampart"]),
     ("/etc/rampart/trusted/*", []),
     ("/etc/rampart/escrow.crt", []),
