@@ -40,6 +40,8 @@ void test_stop(const struct boot *b, const char *step)
 		pause();
 }
 
+_Static_assert(MODULES_FOR__COUNT <= MODULES_LISTS_MAX, "more module lists than lib/modules.h takes");
+
 const char *const boot_module_lists[MODULES_FOR__COUNT] = {
 	[MODULES_FOR_ROOT] = "/lib/modules/root.load",
 	[MODULES_FOR_STORAGE] = "/lib/modules/storage.load",
@@ -50,11 +52,16 @@ void boot_modules_ready(struct boot *b, enum boot_modules need)
 	uint64_t start = now_usec();
 	int loaded, failed;
 
-	if (b->modules_ready > (int)need)
+	if (b->modules_ready > (int)need || !b->modules.dir)
 		return;
 	loaded = modules_load_wait(&b->modules, need + 1, &failed);
-	log_info("%d kernel modules loaded in the background so far (for %s), %d not loaded; waited %lu ms", loaded,
-		 strrchr(boot_module_lists[need], '/') + 1, failed, (unsigned long)((now_usec() - start) / 1000));
+	log_info("%d kernel modules loaded in the background so far (for %s); waited %lu ms", loaded,
+		 strrchr(boot_module_lists[need], '/') + 1, (unsigned long)((now_usec() - start) / 1000));
+	if (failed > b->modules_failed)
+		log_warning("%d kernel modules up to %s did not load (rampart.log=debug says which); "
+			    "what needs them will refuse", failed - b->modules_failed,
+			    strrchr(boot_module_lists[need], '/') + 1);
+	b->modules_failed = failed;
 	b->modules_ready = need + 1;
 	if (b->modules_ready == MODULES_FOR__COUNT)
 		modules_load_end(&b->modules);

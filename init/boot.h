@@ -115,6 +115,7 @@ struct boot {
 	char **init_argv;       /* what the kernel gave us, passed on to the root's init */
 	struct modules_job modules; /* the modules setup left loading: boot_modules_ready() */
 	int modules_ready;          /* how many of boot_module_lists[] were waited for */
+	int modules_failed;         /* how many of their modules did not load, as logged */
 
 	/* probe */
 	struct partition_table table;

@@ -43,6 +43,9 @@ static int on_enter(void *ctx, int state)
 		char why[64];
 
 		snprintf(why, sizeof(why), "rampart.break=%s", boot_table[state].name);
+		/* The shell sees the modules loaded, and nothing loads behind it. */
+		if (b->opts.debug_shell)
+			boot_modules_ready(b, MODULES_FOR_STORAGE);
 		if (debug_shell(b, why) == -EPERM)
 			log_warning("rampart.break=%s ignored: the debug shell is not enabled (rampart.debug=shell)",
 				    boot_table[state].name);

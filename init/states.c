@@ -217,6 +217,8 @@ static int state_failed(void *ctx)
 	log_error("boot failed in state %s: [%s] %s: %s", boot_table[r->state].name, refusal_name(r->id),
 		  r->object, r->reason);
 	log_error("what to do: %s", refusal_advice(r->id));
+	/* No module loads behind the shell or the halt loop, and closing knows what dm is there. */
+	boot_modules_ready(b, MODULES_FOR_STORAGE);
 	/* Nothing of a failed boot stays open, shell or not: not the volumes, not the secret (wiped above). */
 	volumes_close(b);
 	if (b->opts.debug_shell)

@@ -46,13 +46,16 @@ add_module() { # path; dependencies first
 	order+=("$p")
 }
 
-# One load list per section, in the order of the file; the sections /init reads only.
-sections="early root storage"
-section=
+# One load list per section.  /init loads them in this order, so a dependency
+# goes to the first section needing it only if the file has them in this
+# order too: each exactly once, in this order.
+sections=(early root storage)
+section= next=0 total=0
 declare -A list_of
 flush_section() {
 	[ -n "$section" ] || return 0
 	list_of[$section]=$(printf '%s\n' "${order[@]}")
+	total=$((total + ${#order[@]}))
 	order=()
 }
 while IFS= read -r name; do
@@ -62,10 +65,10 @@ while IFS= read -r name; do
 	if [[ $name == \[*\] ]]; then
 		flush_section
 		section=${name:1:-1}
-		[[ " $sections " == *" $section "* ]] ||
-			{ echo "initramfs: modules.list: unknown section [$section] ($sections)" >&2; exit 1; }
-		[ -z "${list_of[$section]+set}" ] || { echo "initramfs: modules.list: [$section] twice" >&2; exit 1; }
-		list_of[$section]=
+		[ "$section" = "${sections[next]:-}" ] ||
+			{ echo "initramfs: modules.list: [$section] where [${sections[next]:-end}] belongs" \
+				"(the sections are ${sections[*]}, each once, in this order)" >&2; exit 1; }
+		next=$((next + 1))
 		continue
 	fi
 	[ -n "$section" ] || { echo "initramfs: modules.list: module $name before any [section]" >&2; exit 1; }
@@ -79,8 +82,10 @@ while IFS= read -r name; do
 	add_module "$p"
 done < "$here/modules.list"
 flush_section
+[ "$next" -eq "${#sections[@]}" ] ||
+	{ echo "initramfs: modules.list: no [${sections[next]}] section" >&2; exit 1; }
 
-for section in $sections; do
+for section in "${sections[@]}"; do
 	printf '%s\n' "${list_of[$section]:-}" | sed '/^$/d' > "$stage/lib/modules/$section.load"
 	while IFS= read -r p; do
 		install -D -m 0644 "$moddir/$p" "$stage/lib/modules/$p"
@@ -102,4 +107,4 @@ zstd -q -f -19 -T0 "$out.cpio" -o "$out"
 	printf '%s\t%s\t%s\t%s\n' "${f#.}" "$(stat -c %a "$f")" "$(stat -c %s "$f")" "$(sha256sum < "$f" | cut -d' ' -f1)"
 done) > "$out.files.tsv"
 
-echo "initramfs: $out $(stat -c %s "$out") bytes compressed, $(stat -c %s "$out.cpio") uncompressed, ${#order[@]} modules"
+echo "initramfs: $out $(stat -c %s "$out") bytes compressed, $(stat -c %s "$out.cpio") uncompressed, $total modules"

@@ -17,14 +17,16 @@
 #define LUKS_CIPHER_MODE "xts-plain64"
 #define LUKS_KEY_BYTES 64
 /*
- * Room for 8 keyslots of this key size (252 KiB each with the 4000-stripe
- * AF split): the TPM's, the recovery key's, the spare a recovery adds
- * before it removes the old one, and 5 for what the owner enrols later
- * (systemd-cryptenroll).  LUKS2's default is 16 MiB, which crypt_format()
- * writes twice (zeros, then random bytes): most of a first boot's cost
- * for nothing but 56 keyslots nobody uses.
+ * The keyslot area: 16 keyslots of this key size (252 KiB each with the
+ * 4000-stripe AF split), the smallest area libcryptsetup does not call
+ * "very small".  rampart uses 2 (the TPM's, the recovery key's) and 3 in
+ * a recovery; the rest is the owner's (systemd-cryptenroll), and room for
+ * cryptsetup reencrypt, which needs a new keyslot per active one.  With
+ * the two 16 KiB headers the data starts at 4 MiB.  LUKS2's default area
+ * is 16 MiB, which crypt_format() writes twice (zeros, then random
+ * bytes): most of a first boot's time, for 64 keyslots.
  */
-#define LUKS_KEYSLOTS_BYTES (2u << 20)
+#define LUKS_KEYSLOTS_BYTES ((4u << 20) - 2 * 16384)
 
 static int load_luks2(struct crypt_device **cd, const char *dev)
 {

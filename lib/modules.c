@@ -52,7 +52,7 @@ static int load_from(const char *dir, FILE *f, int *failed)
 static int open_list(const char *list_path, FILE **ret)
 {
 	*ret = fopen(list_path, "re");
-	if (!*ret && errno != ENOENT)
+	if (!*ret)
 		return log_debug_errno(errno, "cannot read %s", list_path);
 	return 0;
 }
@@ -63,7 +63,7 @@ int modules_load_list(const char *dir, const char *list_path, int *failed)
 	int r = open_list(list_path, &f);
 
 	*failed = 0;
-	if (r < 0 || !f)
+	if (r < 0)
 		return r;
 	return load_from(dir, f, failed);
 }
@@ -75,8 +75,7 @@ static void *load_thread(void *userdata)
 	for (size_t i = 0; i < job->n_lists; i++) {
 		int loaded = 0, failed = 0;
 
-		if (job->lists[i])
-			loaded = load_from(job->dir, job->lists[i], &failed);
+		loaded = load_from(job->dir, job->lists[i], &failed);
 		pthread_mutex_lock(&job->lock);
 		job->loaded[i] = loaded;
 		job->failed[i] = failed;

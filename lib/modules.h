@@ -13,7 +13,8 @@
  * without EFI) is logged and counted in @failed, not fatal: the state that
  * needs it refuses with the precise reason, and no module's absence can
  * make the boot less safe.  Returns the number loaded, or -errno if the
- * list cannot be read.
+ * list cannot be read (a missing one too: the initramfs builder writes
+ * every list, empty or not).
  */
 int modules_load_list(const char *dir, const char *list_path, int *failed);
 
@@ -21,8 +22,8 @@ int modules_load_list(const char *dir, const char *list_path, int *failed);
  * The same for several lists, in a thread of its own and in order, so that
  * the modules load while the caller does or waits for other things (probe
  * waits for the disks to settle, unseal for the TPM).  The lists are opened
- * here: one that cannot be read is the caller's -errno now, not later (a
- * missing one is empty).  modules_load_wait(@job, @n) returns once the
+ * here: one that cannot be read is the caller's -errno now, not later.
+ * modules_load_wait(@job, @n) returns once the
  * first @n lists are loaded, with the number loaded from them and, in
  * @failed, the number not loaded.  If no thread can be made, everything
  * loads in modules_load_start().  modules_load_end() joins the thread.

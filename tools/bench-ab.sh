@@ -9,14 +9,16 @@
 #
 #   tools/bench-ab.sh A.img B.img [N]      (N later boots each, default 8)
 #
-# For a change on a branch (the images as make builds them, one per tree):
-#   git worktree add /tmp/before HEAD~1 && make -C /tmp/before build/images/base.img
+# For a change (the images as make builds them, one per tree; the same keys,
+# since both boot with this tree's firmware variables):
+#   git worktree add /tmp/before BASE-COMMIT
+#   make -C /tmp/before KEYDIR=$PWD/build/keys build/images/base.img
 #   make build/images/base.img
 #   tools/bench-ab.sh /tmp/before/build/images/base.img build/images/base.img
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[ $# -ge 2 ] || usage_from_header 2 14
+[ $# -ge 2 ] || usage_from_header 2 17
 a=$1 b=$2 n=${3:-8}
 BUILD=${BUILD:-build}
 dir=$BUILD/bench/ab
@@ -26,7 +28,8 @@ mkdir -p "$dir"
 boot() { # DISK TPMDIR LOG
 	cp "$BUILD/ovmf/vars.fd" "$dir/vars.fd"
 	"$TOOLS/qemu-boot.sh" --vars "$dir/vars.fd" --disk "$1" --tpm-state "$2" --log "$3" --timeout 240 \
-		--stop-on 'TESTOS: done|rampart: (halted|powering off)|Kernel panic' >/dev/null
+		--stop-on 'TESTOS: done|rampart: (halted|powering off)|Kernel panic' >/dev/null ||
+		die "$3: QEMU failed or timed out"
 	grep -q 'TESTOS: done' "$3" || die "$3: the boot did not reach the test OS"
 }
 

@@ -20,14 +20,14 @@
 #include "log.h"
 #include "modules.h"
 
-static const char *const made[] = { "a.ko", "b.ko", "c.ko", "one.load", "two.load", "three.load" };
+static const char *const made[] = { "a.ko", "b.ko", "c.ko", "one.load", "two.load", "three.load", "empty.load" };
 static char tmpdir[64];
 
 static const char *path_of(const char *name)
 {
-	static char path[4][128];
+	static char path[8][128];
 	static int next;
-	char *p = path[next++ % 4];
+	char *p = path[next++ % 8];
 
 	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
 	return p;
@@ -55,6 +55,7 @@ static int setup(void **state)
 	put("one.load", "a.ko\n# a comment\n\nb.ko\n");
 	put("two.load", "c.ko\nmissing.ko\na.ko");
 	put("three.load", "b.ko\n");
+	put("empty.load", "");
 	return 0;
 }
 
@@ -73,17 +74,17 @@ static void one_list_in_the_caller(void **state)
 	(void)state;
 	assert_int_equal(modules_load_list(tmpdir, path_of("one.load"), &failed), 0);
 	assert_int_equal(failed, 2);
-	/* No list: nothing to load, not an error. */
-	assert_int_equal(modules_load_list(tmpdir, path_of("none.load"), &failed), 0);
+	assert_int_equal(modules_load_list(tmpdir, path_of("empty.load"), &failed), 0);
 	assert_int_equal(failed, 0);
-	/* A list that cannot be read is. */
+	/* A list that is missing or cannot be read: the initramfs is not what the builder made. */
+	assert_int_equal(modules_load_list(tmpdir, path_of("none.load"), &failed), -ENOENT);
 	assert_int_equal(modules_load_list(tmpdir, path_of("a.ko/x.load"), &failed), -ENOTDIR);
 }
 
 /* Each wait returns what the lists up to it gave, in order, whenever it is called. */
 static void stages_waited_for_in_order(void **state)
 {
-	const char *lists[] = { path_of("one.load"), path_of("none.load"), path_of("two.load"), path_of("three.load") };
+	const char *lists[] = { path_of("one.load"), path_of("empty.load"), path_of("two.load"), path_of("three.load") };
 	struct modules_job job;
 	int failed = -1;
 
@@ -105,6 +106,7 @@ static void stages_waited_for_in_order(void **state)
 static void unreadable_list_refused_at_start(void **state)
 {
 	const char *lists[] = { path_of("one.load"), path_of("a.ko/x.load") };
+	const char *missing[] = { path_of("one.load"), path_of("none.load") };
 	const char *five[] = { lists[0], lists[0], lists[0], lists[0], lists[0] };
 	struct modules_job job;
 	int failed = -1;
@@ -114,6 +116,8 @@ static void unreadable_list_refused_at_start(void **state)
 	/* Nothing runs: a wait returns at once with nothing. */
 	assert_int_equal(modules_load_wait(&job, 2, &failed), 0);
 	assert_int_equal(failed, 0);
+	modules_load_end(&job);
+	assert_int_equal(modules_load_start(&job, tmpdir, missing, 2), -ENOENT);
 	modules_load_end(&job);
 	assert_int_equal(modules_load_start(&job, tmpdir, five, 5), -E2BIG);
 }

@@ -270,8 +270,9 @@ static void first_boot_formats_and_enrolls(void)
 	/* The size the header-damage cases rely on: both copies in the first 32 KiB. */
 	assert_int_equal(crypt_get_metadata_size(cd, &metadata, &keyslots), 0);
 	assert_int_equal(metadata, HDR_SIZE);
-	/* Not LUKS2's 16 MiB: crypt_format() writes the whole area twice (lib/luks.c). */
-	assert_int_equal(keyslots, 2u << 20);
+	/* Not LUKS2's 16 MiB: crypt_format() writes the whole area twice (lib/luks.c); data at 4 MiB. */
+	assert_int_equal(keyslots, (4u << 20) - 2 * HDR_SIZE);
+	assert_int_equal(crypt_get_data_offset(cd) * 512, 4u << 20);
 
 	/* One keyslot, PBKDF2-SHA512, 1000 iterations (no benchmark: the passphrase has full entropy). */
 	for (int k = 0; k < crypt_keyslot_max(CRYPT_LUKS2); k++)
@@ -479,18 +480,18 @@ static void keyslots_replaced_with_the_recovery_key(void)
 
 /*
  * Formatted with the recovery keyslot as open-storage does it (the volume
- * key still in hand); the keyslot area holds those two, a recovery's
- * spare and 5 more, not a 9th.
+ * key still in hand); the keyslot area holds those two and 14 more, not
+ * a 17th.
  */
-static void format_with_recovery_and_eight_keyslots(void)
+static void format_with_recovery_and_sixteen_keyslots(void)
 {
 	static const char pass[] = "0123456789abcdef0123456789abcdef";
 	static const char recovery[] = "ccbbddee-ffgghhii-jjkkllnn-rrttuuvv-ccbbddee-ffgghhii-jjkkllnn-rrttuuvv";
-	char path[320], more[7][4] = { "k1", "k2", "k3", "k4", "k5", "k6", "k7" };
 	uint8_t id[VOLUME_IDENTITY_SIZE], again[VOLUME_IDENTITY_SIZE];
+	char path[320], more[16];
 	int slot, rec_slot = -1;
 
-	new_file(path, sizeof(path), "eight-keyslots.img");
+	new_file(path, sizeof(path), "sixteen-keyslots.img");
 	slot = luks_format_with_recovery(path, LABEL, pass, strlen(pass), recovery, strlen(recovery), &rec_slot);
 	assert_true(slot >= 0);
 	assert_true(rec_slot >= 0 && rec_slot != slot);
@@ -498,11 +499,14 @@ static void format_with_recovery_and_eight_keyslots(void)
 	assert_int_equal(luks_open(path, NULL, rec_slot, recovery, strlen(recovery), again), 0);
 	assert_memory_equal(id, again, sizeof(id));
 	assert_true(luks_open(path, NULL, slot, recovery, strlen(recovery), NULL) < 0);
-	for (int i = 0; i < 6; i++)
-		assert_true(luks_add_keyslot(path, slot, pass, strlen(pass), more[i], 2) >= 0);
-	assert_true(luks_add_keyslot(path, slot, pass, strlen(pass), more[6], 2) < 0);
-	for (int i = 0; i < 6; i++) {
-		assert_int_equal(luks_open(path, NULL, LUKS_ANY_KEYSLOT, more[i], 2, again), 0);
+	for (int i = 0; i < 14; i++) {
+		snprintf(more, sizeof(more), "k%d", i);
+		assert_true(luks_add_keyslot(path, slot, pass, strlen(pass), more, strlen(more)) >= 0);
+	}
+	assert_true(luks_add_keyslot(path, slot, pass, strlen(pass), "k14", 3) < 0);
+	for (int i = 0; i < 14; i += 13) {
+		snprintf(more, sizeof(more), "k%d", i);
+		assert_int_equal(luks_open(path, NULL, LUKS_ANY_KEYSLOT, more, strlen(more), again), 0);
 		assert_memory_equal(id, again, sizeof(id));
 	}
 }
@@ -694,7 +698,7 @@ int main(void)
 		T(wrong_passphrase_does_not_open),
 		T(identity_is_the_volume_key),
 		T(keyslots_replaced_with_the_recovery_key),
-		T(format_with_recovery_and_eight_keyslots),
+		T(format_with_recovery_and_sixteen_keyslots),
 		T(zeros_are_not_luks),
 		T(luks2_without_token),
 		T(both_headers_damaged),
