@@ -49,18 +49,18 @@ const char *const boot_module_lists[MODULES_FOR__COUNT] = {
 
 void boot_modules_ready(struct boot *b, enum boot_modules need)
 {
+	const char *list = boot_module_lists[need];
 	uint64_t start = now_usec();
 	int loaded, failed;
 
 	if (b->modules_ready > (int)need || !b->modules.dir)
 		return;
 	loaded = modules_load_wait(&b->modules, need + 1, &failed);
-	log_info("%d kernel modules loaded in the background so far (for %s); waited %lu ms", loaded,
-		 strrchr(boot_module_lists[need], '/') + 1, (unsigned long)((now_usec() - start) / 1000));
+	log_info("%d kernel modules loaded in the background up to %s; waited %lu ms", loaded, list,
+		 (unsigned long)((now_usec() - start) / 1000));
 	if (failed > b->modules_failed)
 		log_warning("%d kernel modules up to %s did not load (rampart.log=debug says which); "
-			    "what needs them will refuse", failed - b->modules_failed,
-			    strrchr(boot_module_lists[need], '/') + 1);
+			    "what needs them will refuse", failed - b->modules_failed, list);
 	b->modules_failed = failed;
 	b->modules_ready = need + 1;
 	if (b->modules_ready == MODULES_FOR__COUNT)

@@ -73,9 +73,8 @@ static void *load_thread(void *userdata)
 	struct modules_job *job = userdata;
 
 	for (size_t i = 0; i < job->n_lists; i++) {
-		int loaded = 0, failed = 0;
+		int failed, loaded = load_from(job->dir, job->lists[i], &failed);
 
-		loaded = load_from(job->dir, job->lists[i], &failed);
 		pthread_mutex_lock(&job->lock);
 		job->loaded[i] = loaded;
 		job->failed[i] = failed;

@@ -10,9 +10,9 @@
  * relative to @dir, already in dependency order: the initramfs builder
  * derived it from modules.dep).  A module that is already loaded is fine.
  * A module the kernel refuses (ENODEV: no such hardware, e.g. efivarfs
- * without EFI) is logged and counted in @failed, not fatal: the state that
- * needs it refuses with the precise reason, and no module's absence can
- * make the boot less safe.  Returns the number loaded, or -errno if the
+ * without EFI) is logged (debug) and counted in @failed, not fatal: the state
+ * that needs it refuses, and no module's absence can make the boot less
+ * safe.  Returns the number loaded, or -errno if the
  * list cannot be read (a missing one too: the initramfs builder writes
  * every list, empty or not).
  */
